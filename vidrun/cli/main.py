@@ -1,0 +1,33 @@
+"""The entry point of `vidrun` and `python -m vidrun`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vidrun import __version__
+from vidrun.cli import print_config
+from vidrun.config import ConfigError
+
+# Each subcommand module adds its own parser; later subcommands (train, test, ...) join this list.
+SUBCOMMANDS = [print_config]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vidrun", description="Train and test video action-recognition models from config files.")
+    parser.add_argument("--version", action="version", version=f"vidrun {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one subcommand; a bad config or a missing file ends with a one-paragraph message and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.run(args)
+    except (ConfigError, FileNotFoundError) as error:
+        print(f"vidrun: error: {error}", file=sys.stderr)
+        code = 2
+    sys.exit(code)
