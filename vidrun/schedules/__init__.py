@@ -9,14 +9,13 @@ from vidrun.schedules.annealed import CosineAnnealing, CosineRestart, FlatCosine
 from vidrun.schedules.annealing import ANNEAL_STRATEGIES, anneal_function, annealing_cos, annealing_linear
 from vidrun.schedules.compose import Schedule, value_at
 from vidrun.schedules.cyclic import Cyclic
-from vidrun.schedules.names import LR_POLICIES, MOMENTUM_POLICIES, policy_name
 from vidrun.schedules.one_cycle import OneCycle, OneCycleMomentum, one_cycle_initial
 from vidrun.schedules.policies import Exp, Fixed, Inv, Poly, Step
 from vidrun.schedules.warmup import WARMUP_KINDS, Warmup
 
 __all__ = [
-    "ANNEAL_STRATEGIES", "LR_POLICIES", "MOMENTUM_POLICIES", "WARMUP_KINDS",
+    "ANNEAL_STRATEGIES", "WARMUP_KINDS",
     "CosineAnnealing", "CosineRestart", "Cyclic", "Exp", "Fixed", "FlatCosineAnnealing", "Inv",
     "LinearAnnealing", "OneCycle", "OneCycleMomentum", "Poly", "Schedule", "Step", "Warmup",
-    "anneal_function", "annealing_cos", "annealing_linear", "one_cycle_initial", "policy_name", "value_at",
+    "anneal_function", "annealing_cos", "annealing_linear", "one_cycle_initial", "value_at",
 ]
