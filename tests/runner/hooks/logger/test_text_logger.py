@@ -1,0 +1,62 @@
+import json
+import re
+
+import torch
+
+from vidrun.runner import EpochBasedRunner, IterBasedRunner
+
+
+def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    length_arg = {"max_epochs": length} if runner_cls is EpochBasedRunner else {"max_iters": length}
+    runner = runner_cls(model, optimizer, str(work_dir), logger, **length_arg)
+    runner.register_training_hooks(
+        dict(policy="fixed"), dict(), None,
+        dict(interval=interval, hooks=[dict(type="TextLoggerHook", ignore_last=ignore_last)]))
+    runner.run(loaders, workflow)
+    records = [json.loads(line) for line in (work_dir / f"{runner.timestamp}.log.json").read_text().splitlines()]
+    return runner, records
+
+
+def test_epoch_lines_and_json_records(toy_model, make_loader, quiet_logger, tmp_path):
+    loaders = [make_loader(size=24), make_loader(size=8, shuffle=False)]  # 6 train batches, 2 val
+    _, records = trained(EpochBasedRunner, toy_model, quiet_logger, tmp_path, loaders,
+                         [("train", 1), ("val", 1)], interval=2)
+    places = [(r["mode"], r["epoch"], r["iter"]) for r in records]
+    assert places == [("train", 1, 2), ("train", 1, 4), ("train", 1, 6), ("val", 1, 2),
+                      ("train", 2, 2), ("train", 2, 4), ("train", 2, 6), ("val", 2, 2)]
+    train = records[0]
+    assert {"lr", "time", "data_time", "loss", "loss_cls"} <= set(train)
+    assert train["lr"] == 0.1 and "momentum" not in train
+    assert all(v == round(v, 5) for v in train.values() if isinstance(v, float))
+    assert records[3]["mode"] == "val" and "loss" in records[3] and "time" in records[3]
+    line = next(line for line in quiet_logger.lines if line.startswith("Epoch [1][2/6]"))
+    assert re.fullmatch(r"Epoch \[1\]\[2/6\]\tlr: 1\.000e-01, eta: \d+:\d\d:\d\d, time: [\d.e-]+, "
+                        r"data_time: [\d.e-]+, loss_cls: \d\.\d{4}, loss: \d\.\d{4}", line), line
+    assert any(line.startswith("Epoch(val) [1][2]\tlr: 1.000e-01, time: ") for line in quiet_logger.lines)
+
+
+def test_incomplete_tail_is_skipped_with_ignore_last_and_kept_without(toy_model, make_loader, quiet_logger,
+                                                                      tmp_path):
+    _, records = trained(EpochBasedRunner, toy_model, quiet_logger, tmp_path / "a", [make_loader(size=20)],
+                         [("train", 1)], interval=2, length=1)  # 5 batches: logs at 2 and 4
+    assert [r["iter"] for r in records] == [2, 4]
+    _, records = trained(EpochBasedRunner, toy_model, quiet_logger, tmp_path / "b", [make_loader(size=20)],
+                         [("train", 1)], interval=2, ignore_last=False, length=1)
+    assert [r["iter"] for r in records] == [2, 4, 5]
+
+
+def test_interval_longer_than_an_epoch_still_logs_each_epoch(toy_model, make_loader, quiet_logger, tmp_path):
+    _, records = trained(EpochBasedRunner, toy_model, quiet_logger, tmp_path, [make_loader(size=12)],
+                         [("train", 1)], interval=50)
+    assert [(r["epoch"], r["iter"]) for r in records] == [(1, 3), (2, 3)]
+
+
+def test_iter_runner_logs_val_on_its_own_lines(toy_model, make_loader, quiet_logger, tmp_path):
+    loaders = [make_loader(size=8), make_loader(size=8, shuffle=False)]
+    _, records = trained(IterBasedRunner, toy_model, quiet_logger, tmp_path, loaders,
+                         [("train", 2), ("val", 2)], interval=2, length=4)
+    assert [(r["mode"], r["iter"]) for r in records] == [("train", 2), ("val", 2), ("train", 4), ("val", 4)]
+    assert "time" in records[0] and records[1].keys() >= {"loss", "time"}
+    assert any(line.startswith("Iter [2/4]\t") for line in quiet_logger.lines)
+    assert any(line.startswith("Iter(val) [2]\t") for line in quiet_logger.lines)

@@ -1,0 +1,23 @@
+"""The runtime: runners, hooks, optimizers and checkpoints — the extension points of the tutorial.
+
+`from vidrun.runner import HOOKS, Hook, OPTIMIZERS, OPTIMIZER_BUILDERS` is all a user module needs to add
+an optimizer, an optimizer constructor or a hook that a config can name.
+"""
+from vidrun.runner.base_runner import BaseRunner
+from vidrun.runner.builder import build_runner
+from vidrun.runner.checkpoint import load_checkpoint, save_checkpoint
+from vidrun.runner.epoch_based_runner import EpochBasedRunner
+from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
+from vidrun.runner.hooks import __all__ as _hook_names
+from vidrun.runner.iter_based_runner import IterBasedRunner
+from vidrun.runner.log_buffer import LogBuffer
+from vidrun.runner.optimizer import (OPTIMIZER_BUILDERS, OPTIMIZERS, DefaultOptimizerConstructor,
+                                     build_optimizer, build_optimizer_constructor)
+from vidrun.runner.priority import Priority, get_priority
+from vidrun.runner.registries import RUNNERS
+
+__all__ = [
+    "BaseRunner", "DefaultOptimizerConstructor", "EpochBasedRunner", "IterBasedRunner", "LogBuffer",
+    "OPTIMIZERS", "OPTIMIZER_BUILDERS", "Priority", "RUNNERS", "build_optimizer", "build_optimizer_constructor",
+    "build_runner", "get_priority", "load_checkpoint", "save_checkpoint", *_hook_names,
+]

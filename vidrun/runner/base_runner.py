@@ -1,0 +1,273 @@
+"""`BaseRunner`: the state, hooks and checkpoints shared by the epoch- and iteration-based runners."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint, save_checkpoint
+from vidrun.runner.hooks.hook import HOOKS, Hook
+from vidrun.runner.log_buffer import LogBuffer
+from vidrun.runner.loader_cursor import LoaderCursor
+from vidrun.runner.priority import get_priority
+from vidrun.runner.resume_state import hook_states, load_hook_states
+from vidrun.runner.rng import capture_rng, restore_rng
+from vidrun.utils import get_dist_info, get_logger
+from vidrun.utils.errors import with_context
+
+
+class BaseRunner:
+    """Holds the model, optimizer, counters and hooks; subclasses implement `run`.
+
+    `epoch`, `iter` and `inner_iter` are 0-based and, inside an `after_*` event, still name the epoch or
+    iteration that has just finished (they grow once every hook has seen it).
+    """
+
+    unit = "epoch"  # what a workflow entry counts: epochs here, iterations in IterBasedRunner
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
+                 work_dir: str | None = None, logger: logging.Logger | None = None, meta: dict | None = None,
+                 max_iters: int | None = None, max_epochs: int | None = None):
+        if not callable(getattr(model, "train_step", None)):
+            raise TypeError(f"{type(model).__name__} has no train_step(data_batch, optimizer): a runner needs "
+                            f"a model implementing train_step and val_step")
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
+        if max_iters is not None and max_epochs is not None:
+            raise ValueError("give max_epochs or max_iters, not both")
+        self.model = model
+        self.optimizer = optimizer
+        self.work_dir = os.path.abspath(work_dir) if work_dir is not None else None
+        if self.work_dir is not None:
+            os.makedirs(self.work_dir, exist_ok=True)
+        self.logger = logger or get_logger()
+        self.meta = meta
+        self.rank, self.world_size = get_dist_info()
+        self.mode: str | None = None
+        self.outputs: dict = {}
+        self.data_loader: Any = None
+        self.log_buffers = {"train": LogBuffer(), "val": LogBuffer()}  # val lines never blend into train
+        self.workflow: list = []
+        self.precision_context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+        self._hooks: list[Hook] = []
+        self._epoch = self._iter = self._inner_iter = 0
+        self._max_epochs, self._max_iters = max_epochs, max_iters
+        self._event: str | None = None
+        self._cursors: dict[int, LoaderCursor] = {}
+        self._flow = (0, 0)               # (workflow entry, units of it started)
+        self._resumed: dict | None = None  # what `resume` read, applied when `run` starts
+
+    # -- state ------------------------------------------------------------------------------------------------
+    epoch = property(lambda self: self._epoch)
+    iter = property(lambda self: self._iter)
+    inner_iter = property(lambda self: self._inner_iter)
+    max_epochs = property(lambda self: self._max_epochs)
+    max_iters = property(lambda self: self._max_iters)
+    hooks = property(lambda self: self._hooks)
+
+    @property
+    def log_buffer(self) -> LogBuffer:
+        """The buffer of the current mode."""
+        return self.log_buffers["val" if self.mode == "val" else "train"]
+
+    @property
+    def end_of_flow(self) -> bool:
+        """True in the last epoch (or iteration) of the current workflow entry."""
+        flow, started = self._flow
+        return bool(self.workflow) and started == self.workflow[flow][1]
+
+    @property
+    def model_name(self) -> str:
+        return type(getattr(self.model, "module", self.model)).__name__
+
+    def current_lr(self) -> list[float]:
+        if self.optimizer is None:
+            raise RuntimeError("current_lr() needs an optimizer, and this runner has none")
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def current_momentum(self) -> list[float]:
+        """Each group's momentum, or `betas[0]` for Adam-like optimizers (0 when it has neither)."""
+        if self.optimizer is None:
+            raise RuntimeError("current_momentum() needs an optimizer, and this runner has none")
+        return [g["momentum"] if "momentum" in g else g["betas"][0] if "betas" in g else 0.0
+                for g in self.optimizer.param_groups]
+
+    # -- hooks ------------------------------------------------------------------------------------------------
+    def register_hook(self, hook: Hook, priority: int | str = "NORMAL") -> None:
+        """Insert `hook` after every hook of lower or equal priority (ties keep registration order)."""
+        if not isinstance(hook, Hook):
+            raise TypeError(f"{type(hook).__name__} is not a Hook")
+        if any(h is hook for h in self._hooks):
+            raise ValueError(f"this {type(hook).__name__} is already registered")
+        hook.priority = get_priority(priority)
+        index = len(self._hooks)
+        while index > 0 and self._hooks[index - 1].priority > hook.priority:
+            index -= 1
+        self._hooks.insert(index, hook)
+
+    def register_hook_from_cfg(self, hook_cfg: dict) -> None:
+        """Build a hook from `dict(type=..., priority=..., **args)` (priority defaults to NORMAL)."""
+        hook_cfg = hook_cfg.copy()
+        priority = hook_cfg.pop("priority", "NORMAL")
+        self.register_hook(HOOKS.build(hook_cfg), priority=priority)
+
+    def register_training_hooks(self, lr_config: dict | None, optimizer_config: dict | Hook | None = None,
+                                checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
+                                momentum_config: dict | Hook | None = None, timer_config: dict | Hook | None = None,
+                                custom_hooks_config: list | dict | None = None) -> None:
+        """The default hooks of a training run; see `vidrun.runner.default_hooks`."""
+        from vidrun.runner.default_hooks import register_training_hooks
+        register_training_hooks(self, lr_config, optimizer_config, checkpoint_config, log_config,
+                                momentum_config, timer_config, custom_hooks_config)
+
+    def call_hook(self, event: str) -> None:
+        """Call `event` on every hook in priority order; an error names the hook, the event and the place."""
+        self._event = event
+        for hook in self._hooks:
+            try:
+                getattr(hook, event)(self)
+            except Exception as error:
+                where = f"epoch {self._epoch + 1}, iter {self._iter + 1}"
+                raise with_context(error, f"{type(hook).__name__}.{event} ({where}): {error}") from error
+        self._event = None
+
+    def hook_order(self) -> str:
+        """The hooks in calling order, with priority and the events each implements (logged at start)."""
+        lines = [f"{'priority':<9}{'hook':<34}events"]
+        lines += [f"{h.priority:<9}{type(h).__name__:<34}{', '.join(h.triggered_events()) or '-'}"
+                  for h in self._hooks]
+        return "\n".join(lines)
+
+    # -- the workflow -----------------------------------------------------------------------------------------
+    def _training_done(self) -> bool:
+        raise NotImplementedError
+
+    def _start(self, data_loaders: list, workflow: list) -> None:
+        """Check the workflow, log what will run, call `before_run`, then restore a resumed position."""
+        check_workflow(data_loaders, workflow)
+        self.workflow = [tuple(entry) for entry in workflow]
+        self._cursors = {}
+        for loader in data_loaders:
+            self.cursor(loader)
+        total = f"{self._max_epochs} epochs" if self.unit == "epoch" else f"{self._max_iters} iterations"
+        self.logger.info("start running %s in %s: workflow %s, %s", self.model_name, self.work_dir,
+                         workflow, total)
+        self.logger.info("hooks, in calling order:\n%s", self.hook_order())
+        self.call_hook("before_run")
+        self._apply_resumed()
+
+    def _run_workflow(self, data_loaders: list, workflow: list) -> None:
+        """Cycle through the workflow until training is done, checking only when a cycle starts: a val entry
+        after the last train entry still runs. A train entry is skipped once training is done."""
+        while True:
+            flow, started = self._flow
+            mode, count = workflow[flow]
+            if flow == 0 and started == 0 and self._training_done():
+                break
+            if started >= count or (mode == "train" and self._training_done()):
+                self._flow = ((flow + 1) % len(workflow), 0)
+                continue
+            self._flow = (flow, started + 1)
+            getattr(self, mode)(data_loaders[flow])
+        self.call_hook("after_run")
+
+    # -- one step ---------------------------------------------------------------------------------------------
+    def run_iter(self, data_batch: Any, train_mode: bool) -> None:
+        """`outputs = model.train_step(...)` or `val_step`, checked, and its `log_vars` into the log buffer."""
+        step = self.model.train_step if train_mode else self.model.val_step
+        with self.precision_context():
+            outputs = step(data_batch, self.optimizer)
+        if not isinstance(outputs, dict) or "log_vars" not in outputs:
+            raise TypeError(f"{self.model_name}.{'train' if train_mode else 'val'}_step must return a dict "
+                            f"with 'loss', 'log_vars' and 'num_samples', not {type(outputs).__name__}")
+        self.log_buffer.update(outputs["log_vars"], outputs.get("num_samples", 1))
+        self.outputs = outputs
+
+    def cursor(self, loader: Any) -> LoaderCursor:
+        """The cursor of a workflow loader, made once per loader so its position survives across epochs."""
+        if id(loader) not in self._cursors:
+            self._cursors[id(loader)] = LoaderCursor(loader)
+        return self._cursors[id(loader)]
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def checkpoint_state(self, save_optimizer: bool = True, meta: dict | None = None) -> dict:
+        """What a checkpoint written now holds: `model`, `optimizer`, `meta` and `extra` (resume state)."""
+        finished = self._event in (f"after_train_{self.unit}", f"after_val_{self.unit}")
+        in_unit = self._event is not None and self._event not in ("before_run", "after_run")
+        flow, started = self._flow
+        meta = dict(self.meta or {}, **(meta or {}))
+        meta.update(epoch=self._epoch + (self._event == "after_train_epoch"),
+                    iter=self._iter + (self._event == "after_train_iter"))
+        extra = {"runner": {"flow": flow, "flow_done": started - (in_unit and not finished),
+                            "rng": capture_rng(),
+                            "cursors": [c.state_dict() for c in self._cursors.values()]},
+                 "hooks": hook_states(self._hooks)}
+        return {"model": self.model, "optimizer": self.optimizer if save_optimizer else None,
+                "meta": meta, "extra": extra}
+
+    def save_checkpoint(self, out_dir: str, filename_tmpl: str = "epoch_{}.pth", save_optimizer: bool = True,
+                        meta: dict | None = None, create_symlink: bool = True) -> str:
+        """Write `out_dir/filename_tmpl.format(epoch or iter + 1)` atomically (and `latest.pth`)."""
+        state = self.checkpoint_state(save_optimizer, meta)
+        number = state["meta"]["epoch" if self.unit == "epoch" else "iter"]
+        path = os.path.join(out_dir, filename_tmpl.format(number))
+        save_checkpoint(state["model"], path, state["optimizer"], state["meta"], state["extra"])
+        if create_symlink:
+            save_checkpoint(state["model"], os.path.join(out_dir, "latest.pth"), state["optimizer"],
+                            state["meta"], state["extra"])
+        return path
+
+    def load_checkpoint(self, filename: str, map_location: str = "cpu", strict: bool = False,
+                        revise_keys: tuple = ((r"^module\.", ""),)) -> dict:
+        """Load weights only (`load_from`); missing and unexpected keys are logged."""
+        self.logger.info("load checkpoint from %s", filename)
+        return load_checkpoint(self.model, filename, map_location, strict, self.logger, revise_keys)
+
+    def resume(self, checkpoint: str, resume_optimizer: bool = True, map_location: str = "cpu") -> None:
+        """Continue the run saved in `checkpoint` exactly where it stopped (mid-epoch included)."""
+        state = read_checkpoint(checkpoint, map_location)
+        load_state_dict(self.model, state["state_dict"], logger=self.logger, source=checkpoint)
+        meta = state.get("meta", {})
+        self._epoch, self._iter = int(meta.get("epoch", 0)), int(meta.get("iter", 0))
+        if resume_optimizer and self.optimizer is not None and state.get("optimizer") is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+        self.meta = dict(self.meta or {}, **{k: v for k, v in meta.items() if k in ("hook_msgs", "seed")})
+        load_hook_states(self._hooks, state.get("hooks", {}), self.logger)
+        self._resumed = state.get("runner")
+        if self._resumed is None:
+            self.logger.warning("%s holds no resume state (data position, random generators): the run "
+                                "continues from the start of epoch %d, not exactly where it stopped",
+                                checkpoint, self._epoch + 1)
+        self.logger.info("resumed %s at epoch %d, iter %d", checkpoint, self._epoch, self._iter)
+
+    def _apply_resumed(self) -> None:
+        """Put back the workflow position, loader cursors and generators that `resume` read."""
+        if self._resumed is None:
+            return
+        state, self._resumed = self._resumed, None
+        self._flow = (state["flow"], state["flow_done"])
+        if len(state["cursors"]) != len(self._cursors):
+            raise ValueError(f"the checkpoint was saved with {len(state['cursors'])} data loaders in the "
+                             f"workflow and this run has {len(self._cursors)}: resume with the same workflow")
+        for cursor, cursor_state in zip(self._cursors.values(), state["cursors"]):
+            cursor.load_state_dict(cursor_state)
+        restore_rng(state["rng"])
+
+
+def check_workflow(data_loaders: list, workflow: list) -> None:
+    """A workflow is a non-empty list of `(mode, count)`, with a train entry and one loader per entry."""
+    if not isinstance(workflow, (list, tuple)) or not workflow:
+        raise ValueError(f"workflow must be a non-empty list of (mode, count) pairs, not {workflow!r}")
+    for entry in workflow:
+        if (not isinstance(entry, (list, tuple)) or len(entry) != 2 or entry[0] not in ("train", "val")
+                or not isinstance(entry[1], int) or entry[1] < 1):
+            raise ValueError(f"workflow entry {entry!r} must be ('train' or 'val', a count >= 1)")
+    if not any(mode == "train" for mode, _ in workflow):
+        raise ValueError(f"workflow {workflow!r} has no 'train' entry, so training would never end")
+    if len(data_loaders) != len(workflow):
+        raise ValueError(f"the workflow has {len(workflow)} entries but {len(data_loaders)} data loaders "
+                         f"were given: one loader for each entry")

@@ -1,0 +1,271 @@
+"""Checkpoint files: `{'meta': {...}, 'state_dict': {...}, 'optimizer': {...}, <extra name>: {...}}`.
+
+Every value is a plain type or a tensor (`to_plain` converts numpy values and paths, and refuses anything else
+with its key path), so a checkpoint always loads with `torch.load(weights_only=True)`: reading one never runs
+code from the file. Files are written atomically — a crash or an error mid-save leaves the previous file of that
+name as it was — and every reading error names the file and says what is wrong with it.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import re
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import PurePath
+from typing import IO, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+RESERVED_KEYS = ("meta", "state_dict", "optimizer")
+_LEAVES = (type(None), bool, int, float, str, bytes)
+# torch.load(weights_only=True) rebuilds these itself (checked on torch 2.13); torch.Size before tuple.
+_TORCH_VALUES = (torch.Tensor, torch.dtype, torch.device, torch.Size)
+_UNSAFE_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
+_log = logging.getLogger(__name__)
+
+
+class CheckpointError(RuntimeError):
+    """A file that cannot be read as a checkpoint: truncated, corrupt, not a dict, or holding Python objects."""
+
+
+def to_plain(obj: Any, path: str = "") -> Any:
+    """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
+    paths strings, int/float/str subclasses (IntEnum...) their base type; tuples stay tuples, OrderedDicts
+    (with a state dict's `_metadata`) stay OrderedDicts, other dicts become dicts. Anything else is a
+    TypeError naming its key path, e.g. `meta.hook_msgs.best_score: cannot store <class 'X'>`."""
+    if isinstance(obj, _TORCH_VALUES) or type(obj) in _LEAVES:
+        return obj
+    if isinstance(obj, np.generic):
+        return to_plain(obj.item(), path)
+    if isinstance(obj, np.ndarray):
+        try:
+            return torch.from_numpy(np.ascontiguousarray(obj)).clone()
+        except TypeError as e:
+            raise TypeError(f"{path or '<root>'}: cannot store a numpy array of dtype {obj.dtype}") from e
+    if isinstance(obj, PurePath):
+        return str(obj)
+    for base in _LEAVES[1:]:
+        if isinstance(obj, base):
+            return base(obj)
+    if isinstance(obj, dict):
+        return _plain_dict(obj, path)
+    if isinstance(obj, (list, tuple)):
+        items = [to_plain(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        return items if isinstance(obj, list) else tuple(items)
+    raise TypeError(f"{path or '<root>'}: cannot store {type(obj)}; a checkpoint holds only None, bool, int, "
+                    f"float, str, bytes, tensors and lists, tuples and dicts of them (store its state_dict() "
+                    f"or a plain description instead)")
+
+
+def _plain_dict(obj: dict, path: str) -> dict:
+    out: dict = OrderedDict() if type(obj) is OrderedDict else {}
+    for key, value in obj.items():
+        plain_key = to_plain(key, f"{path}<key {key!r}>")
+        out[plain_key] = to_plain(value, f"{path}.{key}" if path else str(key))
+    metadata = getattr(obj, "_metadata", None)
+    if isinstance(out, OrderedDict) and metadata is not None:
+        out._metadata = to_plain(metadata, f"{path}._metadata")  # type: ignore[attr-defined]
+    return out
+
+
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The model inside DataParallel / DistributedDataParallel, a `torch.compile` wrapper, or any wrapper
+    whose only content is a child named `module` (the DDP convention), so saved keys carry no prefix."""
+    while True:
+        if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
+            model = model.module
+        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
+            model = model._orig_mod
+        elif ([name for name, _ in model.named_children()] == ["module"]
+              and next(model.parameters(recurse=False), None) is None
+              and next(model.buffers(recurse=False), None) is None):
+            model = model.module
+        else:
+            return model
+
+
+def weights_on_cpu(model: nn.Module) -> OrderedDict:
+    """The unwrapped model's state dict with every tensor detached and on the CPU (`_metadata` kept)."""
+    state = unwrap_model(model).state_dict()
+    return _with_metadata(OrderedDict((k, v.detach().cpu() if isinstance(v, torch.Tensor) else v)
+                                      for k, v in state.items()), state)
+
+
+def _with_metadata(new: OrderedDict, old: Any) -> OrderedDict:
+    # `_metadata` (module versions) lets modules such as BatchNorm upgrade old state dicts; keep it along.
+    if getattr(old, "_metadata", None) is not None:
+        new._metadata = old._metadata  # type: ignore[attr-defined]
+    return new
+
+
+def atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
+    """Call `write` on `.<name>.tmp-<pid>` next to `filename`, fsync it, then rename it over `filename`.
+
+    Readers see the old file or the complete new one, never a partial one; on any error (interrupts
+    included) the temporary file is removed and an existing `filename` is left untouched."""
+    filename = os.fspath(filename)
+    directory = os.path.dirname(os.path.abspath(filename))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(filename)}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable; not every platform can open a dir
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: Any = None,
+                    meta: dict | None = None, extra: dict[str, Any] | None = None) -> None:
+    """Write `model`'s weights (unwrapped, on CPU), `optimizer.state_dict()` (or `{name: state_dict}` for a
+    dict of optimizers; the key is left out when None), `meta` stamped with `vidrun_version` and `time`, and
+    each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename`, atomically.
+
+    Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the
+    key path) when a value is not storable; both before anything is written."""
+    if meta is not None and not isinstance(meta, dict):
+        raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
+    clashes = sorted(set(extra or {}) & set(RESERVED_KEYS))
+    if clashes:
+        raise ValueError(f"extra entries {clashes} collide with the checkpoint's own keys {list(RESERVED_KEYS)}")
+    from vidrun import __version__  # lazily: vidrun/__init__ imports far more than a checkpoint needs
+    stamp = {"vidrun_version": __version__, "time": datetime.now().astimezone().isoformat(timespec="seconds")}
+    checkpoint: dict[str, Any] = {"meta": {**(meta or {}), **stamp}, "state_dict": weights_on_cpu(model)}
+    if optimizer is not None:
+        checkpoint["optimizer"] = ({name: opt.state_dict() for name, opt in optimizer.items()}
+                                   if isinstance(optimizer, dict) else optimizer.state_dict())
+    checkpoint.update(extra or {})
+    plain = {name: to_plain(value, name) for name, value in checkpoint.items()}
+    atomic_write(filename, lambda f: torch.save(plain, f))
+
+
+def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
+    """The checkpoint dict in `filename`, loaded with `weights_only=True`; a bare state dict (a dict of
+    tensors) comes back as `{'meta': {}, 'state_dict': <it>}`.
+
+    Raises FileNotFoundError, or CheckpointError naming the file when it is truncated or not a checkpoint
+    (cause chained), holds Python objects beyond tensors and plain types, or is not a dict."""
+    filename = os.fspath(filename)
+    if not os.path.exists(filename):
+        raise FileNotFoundError(f"checkpoint {filename} does not exist")
+    try:
+        obj = torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        unsafe = _UNSAFE_GLOBAL.search(str(e))
+        if unsafe is None:
+            raise CheckpointError(f"{filename} is truncated or not a checkpoint: {_first_line(e)}") from e
+        raise CheckpointError(
+            f"{filename} holds Python objects beyond tensors and plain types (it needs {unsafe.group(1)}), "
+            f"which vidrun does not unpickle because that can run code. If you trust the file, convert it "
+            f"once: ckpt = torch.load(path, weights_only=False); torch.save({{'state_dict': "
+            f"ckpt['state_dict']}}, new_path) (or ckpt itself if it is a bare state dict)") from e
+    except (OSError, MemoryError):
+        raise
+    except Exception as e:  # torch reports damage as EOFError, RuntimeError, KeyError... depending on where
+        raise CheckpointError(f"{filename} is truncated or not a checkpoint: {_first_line(e)}") from e
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{filename} holds a {type(obj).__name__}, not a checkpoint dict")
+    if "state_dict" in obj:
+        return obj
+    if all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return {"meta": {}, "state_dict": obj}
+    raise CheckpointError(f"{filename} is neither a checkpoint (it has no 'state_dict'; its keys are "
+                          f"{sorted(map(str, obj))[:10]}) nor a bare state dict of tensors")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no message'}"
+
+
+def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
+                    logger: logging.Logger | None = None, source: str = "the state dict") -> tuple[list, list]:
+    """Load `state_dict` into `module` (unwrapped) and return its (missing, unexpected) keys.
+
+    Tensors whose shape differs from the model's are skipped (torch would raise) and reported apart; they
+    are in neither list. Problems are logged as one warning grouped by top-level module (`missing keys in
+    cls_head: fc.weight, fc.bias`); with `strict` they raise a RuntimeError listing them all instead — as
+    with torch, the tensors that do match have been loaded by then."""
+    module = unwrap_model(module)
+    own = module.state_dict()
+    mismatched = {k: (tuple(v.shape), tuple(own[k].shape)) for k, v in state_dict.items()
+                  if isinstance(v, torch.Tensor) and isinstance(own.get(k), torch.Tensor)
+                  and v.shape != own[k].shape}
+    kept = _with_metadata(OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched), state_dict)
+    result = module.load_state_dict(kept, strict=False)
+    missing = [k for k in result.missing_keys if k not in mismatched]
+    unexpected = list(result.unexpected_keys)
+    lines = (_grouped("missing keys", missing, own) + _grouped("unexpected keys", unexpected, None)
+             + [f"size mismatch for {k}: checkpoint {saved}, model {model}"
+                for k, (saved, model) in mismatched.items()])
+    if lines:
+        message = f"loading {source} into {type(module).__name__}:\n  " + "\n  ".join(lines)
+        if strict:
+            raise RuntimeError(f"{message}\n(strict=True; pass strict=False to load the matching tensors only)")
+        (logger or _log).warning(message)
+    return missing, unexpected
+
+
+def _grouped(kind: str, keys: Iterable[str], own: dict | None) -> list[str]:
+    # One line per top-level module; a module missing entirely (> 8 keys) is summarised rather than listed.
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        head, _, rest = key.partition(".")
+        groups[head if rest else "(root)"].append(rest or key)
+    lines = []
+    for head, names in groups.items():
+        total = None if own is None else sum(k.startswith(f"{head}.") for k in own)
+        listed = f"all {total} of them" if total == len(names) and total > 8 else ", ".join(names)
+        lines.append(f"{kind} in {head}: {listed}")
+    return lines
+
+
+def revise_state_dict_keys(state_dict: dict, revisions: Iterable[tuple[str, str]]) -> OrderedDict:
+    """`state_dict` with `re.sub(pattern, replacement, key)` applied to every key (and to the module paths of
+    its `_metadata`), in order. Two keys revised to the same name is a ValueError naming both."""
+    revisions = list(revisions)
+
+    def revise(key: str) -> str:
+        for pattern, replacement in revisions:
+            key = re.sub(pattern, replacement, key)
+        return key
+
+    out: OrderedDict = OrderedDict()
+    origin: dict[str, str] = {}
+    for key, value in state_dict.items():
+        new = revise(key)
+        if new in out:
+            raise ValueError(f"revise_keys maps both {origin[new]!r} and {key!r} to {new!r}")
+        out[new], origin[new] = value, key
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        out._metadata = OrderedDict((revise(k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
+    return out
+
+
+def load_checkpoint(model: nn.Module, filename: str | os.PathLike, map_location: Any = "cpu",
+                    strict: bool = False, logger: logging.Logger | None = None,
+                    revise_keys: Iterable[tuple[str, str]] = ((r"^module\.", ""),)) -> dict:
+    """Load the weights in `filename` into `model` (keys revised by `revise_keys`, default: strip a
+    `module.` prefix) and return the whole checkpoint dict. Errors as `read_checkpoint` and
+    `load_state_dict`."""
+    checkpoint = read_checkpoint(filename, map_location)
+    state_dict = revise_state_dict_keys(checkpoint["state_dict"], revise_keys)
+    load_state_dict(model, state_dict, strict, logger, source=os.fspath(filename))
+    return checkpoint

@@ -1,0 +1,100 @@
+"""`LoggerHook`: when to average and write the log buffer; subclasses say where (`log(runner, record)`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from vidrun.runner.hooks.hook import Hook
+
+
+class LoggerHook(Hook):
+    """Writes a train record every `interval` iterations (inner iterations when by epoch), the rest of an
+    epoch at its end unless `ignore_last` (but always when the epoch was shorter than `interval`, so a long
+    interval still logs once per epoch), and a val record after each val epoch, val flow or evaluation.
+
+    `by_epoch` defaults to the runner's kind. Subclasses implement `log(runner, record)`, where `record`
+    holds `mode`, `epoch`, `iter`, `lr` (first group), `momentum`, `memory` (CUDA) and the averaged values.
+    """
+
+    def __init__(self, interval: int = 10, ignore_last: bool = True, reset_flag: bool = False,
+                 by_epoch: bool | None = None):
+        if not isinstance(interval, int) or interval < 1:
+            raise ValueError(f"interval must be a positive int, not {interval!r}")
+        self.interval = interval
+        self.ignore_last = ignore_last
+        self.reset_flag = reset_flag
+        self.by_epoch = by_epoch
+
+    def log(self, runner: Any, record: dict) -> None:
+        raise NotImplementedError
+
+    def before_run(self, runner: Any) -> None:
+        if self.by_epoch is None:
+            self.by_epoch = runner.unit == "epoch"
+        # Only the last logger clears the averaged output, so every logger sees it.
+        loggers = [h for h in runner.hooks if isinstance(h, LoggerHook)]
+        if loggers and loggers[-1] is self:
+            self.reset_flag = True
+
+    def before_epoch(self, runner: Any) -> None:
+        runner.log_buffer.clear()
+
+    def after_train_iter(self, runner: Any) -> None:
+        buffer = runner.log_buffer
+        if self.by_epoch and self.every_n_inner_iters(runner, self.interval):
+            buffer.average(self.interval)
+        elif not self.by_epoch and self.every_n_iters(runner, self.interval):
+            buffer.average(self.interval)
+        elif self.by_epoch and self.end_of_epoch(runner) and (
+                not self.ignore_last or runner.inner_iter + 1 < self.interval):
+            buffer.average((runner.inner_iter + 1) % self.interval)
+        self._write(runner, "train")
+        self._write(runner, "val")  # scores of an evaluation by iteration
+
+    def after_train_epoch(self, runner: Any) -> None:
+        self._write(runner, "train")
+        self._write(runner, "val")  # metrics an evaluation hook put there
+
+    def after_val_epoch(self, runner: Any) -> None:
+        runner.log_buffer.average()
+        self._write(runner, "val")
+
+    def after_val_iter(self, runner: Any) -> None:
+        if runner.unit == "iter" and runner.end_of_flow:
+            runner.log_buffer.average()
+            self._write(runner, "val")
+            runner.log_buffer.clear()
+
+    def _write(self, runner: Any, mode: str) -> None:
+        buffer = runner.log_buffers[mode]
+        if not buffer.ready:
+            return
+        self.log(runner, self.record(runner, mode, buffer.output))
+        if self.reset_flag:
+            buffer.clear_output()
+
+    def record(self, runner: Any, mode: str, values: dict) -> dict:
+        """The values of one log line with where they belong: the 1-based epoch, and the 1-based inner
+        iteration (by epoch) or global iteration (by iteration) reached."""
+        in_train = runner.mode == "train"
+        number = runner.inner_iter + 1 if runner.unit == "epoch" else runner.iter + in_train
+        record = {"mode": mode, "epoch": runner.epoch + (in_train or runner.unit == "iter"), "iter": number}
+        if runner.optimizer is not None:
+            record["lr"] = runner.current_lr()[0]
+            record["momentum"] = runner.current_momentum()[0]
+        for key in ("time", "data_time"):
+            if key in values:
+                record[key] = values[key]
+        memory = _cuda_memory_mb(runner)
+        if memory is not None:
+            record["memory"] = memory
+        record.update((k, v) for k, v in values.items() if k not in record)
+        return record
+
+
+def _cuda_memory_mb(runner: Any) -> int | None:
+    import torch
+
+    parameter = next(iter(runner.model.parameters()), None)
+    if parameter is None or parameter.device.type != "cuda":
+        return None
+    return int(torch.cuda.max_memory_allocated(parameter.device) // (1024 * 1024))

@@ -1,0 +1,102 @@
+"""`ParamUpdaterHook`: writes a schedule's value into every param group before each train iteration.
+
+The value is a pure function of the counters (`vidrun.schedules.value_at`): nothing is carried from one
+iteration to the next, so a resumed run continues its schedule exactly. The base of each group is its
+`initial_lr` / `initial_momentum`, set from the optimizer once and kept in the optimizer's state.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vidrun.config import ConfigError
+from vidrun.runner.hooks.hook import Hook
+from vidrun.schedules import Warmup, value_at
+
+
+class ParamUpdaterHook(Hook):
+    """The shared mechanics of `LrUpdaterHook` and `MomentumUpdaterHook`; subclasses name the value."""
+
+    config_key = ""          # 'lr_config' or 'momentum_config', for error messages
+    initial_key = ""         # 'initial_lr' or 'initial_momentum'
+    default_warmup_ratio = 0.1
+
+    def __init__(self, schedule: Any, by_epoch: bool | None = None, warmup: str | None = None,
+                 warmup_iters: int = 0, warmup_ratio: float | None = None, warmup_by_epoch: bool = False):
+        self.schedule = schedule
+        self.by_epoch = by_epoch
+        ratio = self.default_warmup_ratio if warmup_ratio is None else warmup_ratio
+        # Built now to check the arguments; by epoch, rebuilt in iterations once the loader's length is known.
+        self.warmup = None if warmup is None else Warmup(warmup, warmup_iters, ratio)
+        self._warmup_epochs = (warmup, warmup_iters, ratio) if warmup is not None and warmup_by_epoch else None
+
+    # -- reading and writing a group's value (lr or momentum) -------------------------------------------------
+    def read(self, group: dict) -> float:
+        raise NotImplementedError
+
+    def write(self, group: dict, value: float) -> None:
+        raise NotImplementedError
+
+    def initial_values(self, runner: Any) -> list[float] | None:
+        """Per-group bases that the policy imposes (OneCycle), or None to take them from the optimizer."""
+        return None
+
+    # -- events -----------------------------------------------------------------------------------------------
+    def before_run(self, runner: Any) -> None:
+        if runner.optimizer is None:
+            raise ConfigError(f"{self.config_key}: {type(self).__name__} needs an optimizer")
+        by_iter_runner = runner.unit == "iter"
+        if self.by_epoch is None:
+            self.by_epoch = not by_iter_runner and not getattr(self.schedule, "by_iteration_only", False)
+        elif self.by_epoch and by_iter_runner:
+            raise ConfigError(f"{self.config_key}.by_epoch=True: an IterBasedRunner has no epochs to schedule "
+                              f"by; remove by_epoch (it defaults to False there)")
+        imposed = self.initial_values(runner)
+        for index, group in enumerate(runner.optimizer.param_groups):
+            if imposed is not None:
+                group[self.initial_key] = imposed[index]
+            else:
+                group.setdefault(self.initial_key, self.read(group))
+
+    def before_train_iter(self, runner: Any) -> None:
+        if self._warmup_epochs is not None:
+            kind, epochs, ratio = self._warmup_epochs
+            self.warmup, self._warmup_epochs = Warmup(kind, epochs * len(runner.data_loader), ratio), None
+        for group in runner.optimizer.param_groups:
+            self.write(group, self.value(runner, group[self.initial_key]))
+
+    def value(self, runner: Any, base: float) -> float:
+        return value_at(self.schedule, base, iteration=runner.iter, epoch=runner.epoch,
+                        max_iters=runner.max_iters, max_epochs=runner.max_epochs, by_epoch=self.by_epoch,
+                        warmup=self.warmup, momentum=self.initial_key == "initial_momentum")
+
+
+class LrUpdaterHook(ParamUpdaterHook):
+    """Sets each group's `lr`; `lr_config=dict(policy=..., ...)` selects the subclass."""
+
+    config_key, initial_key = "lr_config", "initial_lr"
+
+    def read(self, group: dict) -> float:
+        return group["lr"]
+
+    def write(self, group: dict, value: float) -> None:
+        group["lr"] = value
+
+
+class MomentumUpdaterHook(ParamUpdaterHook):
+    """Sets each group's `momentum`, or `betas[0]` for Adam-like optimizers. Warm-up divides by the ratio."""
+
+    config_key, initial_key = "momentum_config", "initial_momentum"
+    default_warmup_ratio = 0.9
+
+    def read(self, group: dict) -> float:
+        if "momentum" in group:
+            return group["momentum"]
+        if "betas" in group:
+            return group["betas"][0]
+        raise ConfigError("momentum_config: the optimizer has neither 'momentum' nor 'betas' to schedule")
+
+    def write(self, group: dict, value: float) -> None:
+        if "momentum" in group:
+            group["momentum"] = value
+        else:
+            group["betas"] = (value, *group["betas"][1:])

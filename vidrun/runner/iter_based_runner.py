@@ -1,0 +1,56 @@
+"""`IterBasedRunner`: trains for `max_iters` iterations over endless data, a workflow entry counting
+iterations."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from vidrun.runner.base_runner import BaseRunner
+from vidrun.runner.registries import RUNNERS
+
+
+@RUNNERS.register_module()
+class IterBasedRunner(BaseRunner):
+    """`run(data_loaders, workflow)`: e.g. `[('train', 3), ('val', 1)]` alternates three train iterations and
+    one val iteration. Loaders restart (and re-shuffle, with `sampler.set_epoch`) when exhausted; `epoch` is
+    the number of complete passes over the train data. No epoch events are called."""
+
+    unit = "iter"
+
+    def _training_done(self) -> bool:
+        return self._iter >= self._max_iters
+
+    def run(self, data_loaders: list, workflow: list, max_iters: int | None = None) -> None:
+        if max_iters is not None:
+            self._max_iters = max_iters
+        if not self._max_iters or self._max_iters < 1:
+            raise ValueError("IterBasedRunner needs max_iters >= 1 (runner=dict(max_iters=N))")
+        self._start(data_loaders, workflow)
+        self._run_workflow(data_loaders, workflow)
+
+    def _next(self, mode: str, data_loader: Any) -> Any:
+        self.mode, self.data_loader = mode, data_loader
+        cursor = self.cursor(data_loader)
+        batch = cursor.next_batch()
+        if mode == "train":
+            self._epoch = cursor.passes
+        self._inner_iter = self._flow[1] - 1
+        return batch
+
+    def train(self, data_loader: Any) -> None:
+        self.model.train()
+        batch = self._next("train", data_loader)
+        self.call_hook("before_train_iter")
+        self.run_iter(batch, train_mode=True)
+        self.call_hook("after_train_iter")
+        self._iter += 1
+
+    @torch.no_grad()
+    def val(self, data_loader: Any) -> None:
+        """One iteration without gradients: no parameter update, no counter change."""
+        self.model.eval()
+        batch = self._next("val", data_loader)
+        self.call_hook("before_val_iter")
+        self.run_iter(batch, train_mode=False)
+        self.call_hook("after_val_iter")

@@ -1,0 +1,91 @@
+"""`LoaderCursor`: reads a data loader pass after pass and can recreate any position of it exactly."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from vidrun.runner.rng import capture_rng, restore_rng
+
+
+class LoaderCursor:
+    """A data loader read pass by pass, remembering what recreates the current position.
+
+    A pass's order (shuffling, worker seeds) is drawn from the global random generators when its iterator is
+    created, so the cursor records their state at that moment. To resume at batch `k` of a pass it restores
+    that state, creates the iterator again and replays `k` batches: the same samples with the same
+    augmentations, at the cost of loading them (no model step runs). The replay leaves the random generators
+    as it found them.
+    """
+
+    def __init__(self, loader: Any):
+        self.loader = loader
+        self.passes = 0          # passes completed
+        self.position = 0        # batches handed out in the current pass
+        self._pass_rng: dict | None = None
+        self._iterator: Iterator | None = None
+        self._pending: dict | None = None
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def _start_pass(self) -> None:
+        sampler = getattr(self.loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(self.passes)
+        if self._pending is None:
+            self._pass_rng = capture_rng()
+            self._iterator = iter(self.loader)
+            self.position = 0
+            return
+        state, self._pending = self._pending, None
+        now = capture_rng()
+        self._pass_rng = state["pass_rng"]
+        restore_rng(self._pass_rng)
+        self._iterator = iter(self.loader)
+        for _ in range(state["position"]):
+            next(self._iterator)
+        self.position = state["position"]
+        restore_rng(now)
+
+    def next_batch(self) -> Any:
+        """The next batch, starting a new pass when the current one is exhausted (an endless stream)."""
+        while True:
+            batch = self._next_in_pass()
+            if batch is not _END:
+                return batch
+            if self.position == 0:
+                raise ValueError("the data loader yields no batch: is the dataset empty?")
+
+    def one_pass(self) -> Iterator[Any]:
+        """The remaining batches of the current pass (all of a new one)."""
+        while (batch := self._next_in_pass()) is not _END:
+            yield batch
+
+    def _next_in_pass(self) -> Any:
+        if self._iterator is None:
+            self._start_pass()
+        try:
+            batch = next(self._iterator)
+        except StopIteration:
+            self.passes += 1
+            self._iterator = None
+            return _END
+        self.position += 1
+        return batch
+
+    def state_dict(self) -> dict:
+        """What recreates the current position; mid-pass it includes the generators' state at pass start."""
+        if self._iterator is None and self._pending is not None:
+            return dict(self._pending)
+        mid_pass = self._iterator is not None
+        return {"passes": self.passes, "position": self.position if mid_pass else 0,
+                "pass_rng": self._pass_rng if mid_pass else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.passes = state["passes"]
+        self._iterator = None
+        self.position = 0
+        self._pending = state if state.get("pass_rng") is not None else None
+
+
+_END = object()

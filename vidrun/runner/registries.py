@@ -1,0 +1,4 @@
+"""The registry of runners (`runner=dict(type='EpochBasedRunner', ...)`)."""
+from vidrun.registry import Registry
+
+RUNNERS = Registry("RUNNERS")
