@@ -9,7 +9,8 @@ from typing import Any
 
 import torch
 
-from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint, save_checkpoint
+from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint
+from vidrun.runner.checkpointer import Checkpointer
 from vidrun.runner.hooks.hook import HOOKS, Hook
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.loader_cursor import LoaderCursor
@@ -214,12 +215,9 @@ class BaseRunner:
         """Write `out_dir/filename_tmpl.format(epoch or iter + 1)` atomically (and `latest.pth`)."""
         state = self.checkpoint_state(save_optimizer, meta)
         number = state["meta"]["epoch" if self.unit == "epoch" else "iter"]
-        path = os.path.join(out_dir, filename_tmpl.format(number))
-        save_checkpoint(state["model"], path, state["optimizer"], state["meta"], state["extra"])
-        if create_symlink:
-            save_checkpoint(state["model"], os.path.join(out_dir, "latest.pth"), state["optimizer"],
-                            state["meta"], state["extra"])
-        return path
+        return Checkpointer(out_dir, logger=self.logger).save(
+            filename_tmpl.format(number), state["model"], state["optimizer"], state["meta"], state["extra"],
+            update_latest=create_symlink)
 
     def load_checkpoint(self, filename: str, map_location: str = "cpu", strict: bool = False,
                         revise_keys: tuple = ((r"^module\.", ""),)) -> dict:

@@ -50,3 +50,16 @@ def test_by_epoch_under_iter_runner_is_an_error(toy_model, make_loader, quiet_lo
 def test_save_optimizer_false(toy_model, make_loader, quiet_logger, tmp_path):
     run(toy_model, quiet_logger, tmp_path, [make_loader()], dict(interval=1, save_optimizer=False), length=1)
     assert torch.load(tmp_path / "epoch_1.pth", weights_only=True).get("optimizer") is None
+
+
+def test_runner_save_and_load_checkpoint_api(toy_model, make_model, make_loader, quiet_logger, tmp_path):
+    runner = run(toy_model, quiet_logger, tmp_path / "a", [make_loader()], None, length=1)
+    path = runner.save_checkpoint(str(tmp_path / "b"), filename_tmpl="ep_{}.pth", save_optimizer=False,
+                                  meta=dict(note="by hand"))
+    assert path.endswith("ep_1.pth") and names(tmp_path / "b") == ["ep_1.pth", "latest.pth"]
+    saved = torch.load(path, weights_only=True)
+    assert saved["meta"]["note"] == "by hand" and saved.get("optimizer") is None
+    other = make_model(seed=5)
+    other_runner = EpochBasedRunner(other, None, None, quiet_logger, max_epochs=1)
+    other_runner.load_checkpoint(path)
+    assert torch.equal(other.head.weight, toy_model.head.weight)
