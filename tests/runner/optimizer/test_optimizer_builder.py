@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 import torch
-from torch import nn
 from torch.optim import Optimizer
 
 from vidrun import Config
