@@ -1,0 +1,55 @@
+"""`RawFrameDecode`: frames stored as image files in a folder (the `RawframeDataset` layout)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from vidrun.datasets.pipelines.decoded import store_frames
+from vidrun.datasets.pipelines.errors import VideoReadError
+from vidrun.datasets.registries import PIPELINES
+
+
+def read_image(path: str, frame: int) -> np.ndarray:
+    """An image file as an H×W×3 uint8 RGB array; an unreadable file names itself and the frame index."""
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except (OSError, UnidentifiedImageError) as error:
+        reason = "missing frame file" if isinstance(error, FileNotFoundError) else f"cannot read the image: {error}"
+        raise VideoReadError(path, reason, frame=frame) from error
+
+
+@PIPELINES.register_module()
+class RawFrameDecode:
+    """Load `frame_dir/filename_tmpl.format(i + offset)` for each `i` in `frame_inds` into `imgs`.
+
+    `frame_inds` already include the data set's `start_index` (1 for the usual `img_00001.jpg` numbering);
+    `offset` comes from annotations written with `with_offset=True`. A frame index requested twice is read once.
+    """
+
+    def __init__(self, io_backend: str = "disk", decoding_backend: str = "pillow"):
+        if io_backend != "disk":
+            raise ValueError(f"RawFrameDecode: io_backend={io_backend!r} is not supported; frames are read from disk")
+        # Configs written for OpenCV name 'cv2' or 'turbojpeg'; the decoded pixels are the same RGB values.
+        if decoding_backend not in ("pillow", "cv2", "turbojpeg"):
+            raise ValueError(f"RawFrameDecode: unknown decoding_backend {decoding_backend!r}")
+        self.decoding_backend = decoding_backend
+
+    def __call__(self, results: dict) -> dict:
+        if results.get("modality", "RGB") != "RGB":
+            raise ValueError(f"RawFrameDecode: modality {results['modality']!r} is not supported (only 'RGB')")
+        directory, template = results["frame_dir"], results.get("filename_tmpl", "img_{:05}.jpg")
+        offset = int(results.get("offset", 0))
+        cache: dict[int, np.ndarray] = {}
+        imgs = []
+        for index in results["frame_inds"]:
+            index = int(index) + offset
+            if index not in cache:
+                cache[index] = read_image(os.path.join(directory, template.format(index)), index)
+            imgs.append(cache[index])
+        return store_frames(results, imgs, directory)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(io_backend='disk', decoding_backend={self.decoding_backend!r})"
