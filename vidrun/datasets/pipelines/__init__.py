@@ -1,13 +1,20 @@
 """Pipeline transforms: frame sampling, decoding, augmentation and formatting, all registered in `PIPELINES`."""
+from vidrun.datasets.pipelines.color import ColorJitter
 from vidrun.datasets.pipelines.compose import Compose
+from vidrun.datasets.pipelines.crops import CenterCrop, MultiScaleCrop, RandomCrop, RandomResizedCrop
 from vidrun.datasets.pipelines.decord_decode import DecordDecode, DecordInit
 from vidrun.datasets.pipelines.errors import VideoReadError
+from vidrun.datasets.pipelines.flip import Flip
 from vidrun.datasets.pipelines.formatting import Collect, FormatShape, ToTensor
+from vidrun.datasets.pipelines.multi_view_crops import TenCrop, ThreeCrop
+from vidrun.datasets.pipelines.normalize import Normalize
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
 from vidrun.datasets.pipelines.rawframe_decode import RawFrameDecode
+from vidrun.datasets.pipelines.resize import Resize
 from vidrun.datasets.pipelines.sampling import DenseSampleFrames, SampleFrames
 
 __all__ = [
-    "Collect", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "FormatShape", "PyAVDecode",
-    "PyAVInit", "RawFrameDecode", "SampleFrames", "ToTensor", "VideoReadError",
+    "CenterCrop", "Collect", "ColorJitter", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "Flip",
+    "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
+    "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
 ]
