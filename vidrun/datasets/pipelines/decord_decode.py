@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from vidrun.datasets.pipelines.decoded import store_frames
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.registries import PIPELINES
@@ -54,8 +56,8 @@ class DecordInit:
 class DecordDecode:
     """Decode `results['frame_inds']` into `imgs` (list of H×W×3 uint8 RGB) with decord.
 
-    `mode='accurate'` is `get_batch` (exact frames); `'efficient'` seeks to the key frame before each request
-    and takes what it finds there.
+    `mode='accurate'` is `get_batch` (exact frames); `'efficient'` returns the last key frame at or before each
+    request, as `PyAVDecode` does.
     """
 
     def __init__(self, mode: str = "accurate"):
@@ -64,13 +66,13 @@ class DecordDecode:
         self.mode = mode
 
     def _read(self, reader, frame_inds) -> list:
-        if self.mode == "accurate":
-            return list(reader.get_batch([int(i) for i in frame_inds]).asnumpy())
-        imgs = []
-        for index in frame_inds:
-            reader.seek(int(index))
-            imgs.append(reader.next().asnumpy())
-        return imgs
+        inds = [int(i) for i in frame_inds]
+        if self.mode == "efficient":
+            # The same contract as PyAVDecode's: the last key frame at or before each request. (decord's own
+            # `seek` goes to the next key frame instead, which would make the two backends disagree.)
+            keys = np.asarray(reader.get_key_indices(), dtype=np.int64)
+            inds = [int(keys[max(np.searchsorted(keys, i, side="right") - 1, 0)]) for i in inds]
+        return list(reader.get_batch(inds).asnumpy())
 
     def __call__(self, results: dict) -> dict:
         if "video_reader" not in results:
