@@ -85,6 +85,9 @@ class SampleFrames:
         return np.where(valid, clips, last).reshape(-1)
 
     def __call__(self, results: dict) -> dict:
+        if "total_frames" not in results:
+            raise KeyError(f"{type(self).__name__} needs total_frames: put the decoder's Init (PyAVInit, "
+                           f"DecordInit) before it in the pipeline")
         inds = self.frame_indices(int(results["total_frames"]))
         results["frame_inds"] = inds + int(results.get("start_index", 0))
         results["clip_len"] = self.clip_len

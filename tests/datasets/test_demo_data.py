@@ -1,0 +1,87 @@
+"""The generated demo set: layout, determinism, balanced classes, and labels that mean what they say."""
+import hashlib
+
+import numpy as np
+import pytest
+
+from vidrun.datasets import RawframeDataset, VideoDataset
+from vidrun.datasets.demo_clips import CLASSES, DIRECTIONS, SHAPES, ClipSpec, label_of, render_clip
+from vidrun.datasets.demo_data import demo_data_exists, make_demo_data
+
+READ_ALL = [dict(type="PyAVInit"), dict(type="SampleFrames", clip_len=16, num_clips=1, test_mode=True),
+            dict(type="PyAVDecode")]
+
+
+def digest(folder):
+    return {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    make_demo_data(root, num_train=12, num_val=6, rawframes=True)
+    return root
+
+
+def test_layout_and_annotations(demo):
+    assert demo_data_exists(demo)
+    assert (demo / "classes.txt").read_text().split() == list(CLASSES)
+    train = (demo / "train.txt").read_text().splitlines()
+    assert train[:3] == ["train_0000.mp4 0", "train_0001.mp4 1", "train_0002.mp4 2"]
+    labels = [int(line.split()[1]) for line in train]
+    assert sorted(labels) == sorted(list(range(6)) * 2)  # every class equally often
+    assert len((demo / "val.txt").read_text().splitlines()) == 6
+    assert (demo / "train_rawframes.txt").read_text().splitlines()[0] == "train_0000 16 0"
+
+
+def test_the_same_seed_gives_the_same_bytes(demo, tmp_path):
+    make_demo_data(tmp_path / "again", num_train=12, num_val=6, rawframes=True)
+    assert digest(tmp_path / "again") == digest(demo)
+    make_demo_data(tmp_path / "other", num_train=12, num_val=6, seed=1)
+    assert digest(tmp_path / "other" / "videos") != digest(demo / "videos")
+
+
+def test_clips_decode_and_move_in_their_labelled_direction(demo):
+    dataset = VideoDataset(str(demo / "train.txt"), READ_ALL, data_prefix=str(demo / "videos"))
+    for index in range(len(dataset)):
+        sample = dataset[index]
+        clip = np.stack(sample["imgs"]).astype(float)
+        assert clip.shape == (16, 64, 64, 3)
+        bright = clip.min(axis=3) > 140  # the shape is bright in every channel; the background is dark
+        xs = [np.nonzero(frame)[1].mean() for frame in bright]
+        direction = DIRECTIONS[sample["label"] % len(DIRECTIONS)]
+        moved = xs[-1] - xs[0]
+        assert moved > 15 if direction == "right" else moved < -15
+
+
+def test_rawframes_hold_the_same_clips(demo):
+    frames = RawframeDataset(str(demo / "train_rawframes.txt"),
+                             [dict(type="SampleFrames", clip_len=16, test_mode=True), dict(type="RawFrameDecode")],
+                             data_prefix=str(demo / "rawframes"))[3]
+    video = VideoDataset(str(demo / "train.txt"), READ_ALL, data_prefix=str(demo / "videos"))[3]
+    diff = np.abs(np.stack(frames["imgs"]).astype(int) - np.stack(video["imgs"]).astype(int))
+    assert diff.mean() < 6  # JPEG and H.264 of the same frames
+
+
+def test_a_single_frame_does_not_tell_the_direction():
+    """Positions of the shape over all frames are distributed alike for both directions."""
+    spec = ClipSpec()
+    positions = {}
+    for direction in DIRECTIONS:
+        rng = np.random.default_rng(0)
+        xs = []
+        for _ in range(150):
+            clip = render_clip(rng, "square", direction, spec).astype(float)
+            xs += [np.nonzero(frame.min(axis=2) > 140)[1].mean() for frame in clip]
+        positions[direction] = np.histogram(xs, bins=8, range=(0, 64))[0] / len(xs)
+    assert np.abs(positions["left"] - positions["right"]).max() < 0.03
+
+
+def test_labels_and_spec_checks():
+    assert [label_of(s, d) for s in SHAPES for d in DIRECTIONS] == list(range(len(CLASSES)))
+    with pytest.raises(ValueError, match="too small for 16 frames of motion"):
+        ClipSpec(size=32)
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        ClipSpec(num_frames=1)
+    with pytest.raises(ValueError, match="num_train and num_val must be at least 1"):
+        make_demo_data("unused", num_train=0)
