@@ -21,3 +21,8 @@ def test_an_impossible_size_is_a_clear_error(tmp_path, capsys):
     assert run(["make-demo-data", str(tmp_path / "demo"), "--size", "20"]) == 2
     assert "20-pixel frame is too small" in capsys.readouterr().err
     assert not (tmp_path / "demo").exists()
+
+
+def test_counts_must_be_positive(tmp_path, capsys):
+    assert run(["make-demo-data", str(tmp_path / "demo"), "--num-train", "0"]) == 2
+    assert "--num-train: must be at least 1, got 0" in capsys.readouterr().err

@@ -76,3 +76,12 @@ def test_skip_bad_as_a_loader_option(dataset, tmp_path):
     (batch,) = list(loader)
     assert batch["label"].view(-1).tolist() == [0, 1, 0, 0, 1, 2]  # c3 (label 0) read in place of c2
     assert dataset.num_skipped == 1
+
+
+def test_a_bad_video_read_by_a_worker_keeps_its_type_and_names_the_file(dataset, tmp_path):
+    from vidrun.datasets.pipelines.errors import VideoReadError
+
+    (tmp_path / "videos" / "c1.mp4").write_bytes(b"")
+    loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=1, dist=False, shuffle=False, seed=0)
+    with pytest.raises(VideoReadError, match=r"c1.mp4: cannot open the video"):
+        list(loader)

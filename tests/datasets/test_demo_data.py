@@ -81,6 +81,8 @@ def test_labels_and_spec_checks():
     assert [label_of(s, d) for s in SHAPES for d in DIRECTIONS] == list(range(len(CLASSES)))
     with pytest.raises(ValueError, match="too small for 16 frames of motion"):
         ClipSpec(size=32)
+    with pytest.raises(ValueError, match="size must be even"):
+        ClipSpec(size=65)
     with pytest.raises(ValueError, match="at least 2 frames"):
         ClipSpec(num_frames=1)
     with pytest.raises(ValueError, match="num_train and num_val must be at least 1"):

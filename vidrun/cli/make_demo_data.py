@@ -9,6 +9,13 @@ from vidrun.datasets.demo_clips import ClipSpec
 from vidrun.datasets.demo_data import make_demo_data
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "make-demo-data", help="write the demo video set (moving shapes, real H.264 MP4 clips)",
@@ -16,8 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "moving left or right, whose class is the shape and the direction, so that a model with "
                     "temporal modelling beats one that averages frames. The same seed gives the same files.")
     parser.add_argument("dir", metavar="DIR", help="where to write the set (created if missing)")
-    parser.add_argument("--num-train", type=int, default=240, help="training clips (default: 240)")
-    parser.add_argument("--num-val", type=int, default=60, help="validation clips (default: 60)")
+    parser.add_argument("--num-train", type=positive_int, default=240, help="training clips (default: 240)")
+    parser.add_argument("--num-val", type=positive_int, default=60, help="validation clips (default: 60)")
     parser.add_argument("--seed", type=int, default=0, help="the set's seed (default: 0)")
     parser.add_argument("--size", type=int, default=ClipSpec.size, help="frame width and height in pixels")
     parser.add_argument("--num-frames", type=int, default=ClipSpec.num_frames, help="frames per clip")

@@ -63,7 +63,8 @@ def dataloader_settings(data_cfg: dict, split: str, *, dist: bool, seed: int | N
     """The keyword arguments of `build_dataloader` for `split` of a config's `data` section.
 
     The shared `videos_per_gpu`/`workers_per_gpu` apply to every split; `data.<split>_dataloader` overrides
-    them for one split (`test_dataloader=dict(videos_per_gpu=1)`). Validation and test never shuffle or drop.
+    them for one split (`test_dataloader=dict(videos_per_gpu=1)`). Validation and test neither shuffle nor drop
+    samples unless their own override says so.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")

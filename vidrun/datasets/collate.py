@@ -86,4 +86,9 @@ def _stack(key: str, tensors: list[torch.Tensor]) -> torch.Tensor:
         if tensor.shape != first:
             raise ValueError(f"collate: {key!r} has different shapes across samples: sample 0 {list(first)}, "
                              f"sample {index} {list(tensor.shape)}")
-    return torch.stack(tensors)
+    if torch.utils.data.get_worker_info() is None:
+        return torch.stack(tensors)
+    # In a loader worker, stack straight into shared memory: the batch then crosses to the main process
+    # without another copy (what torch's default_collate does too).
+    out = tensors[0].new_empty((len(tensors), *first)).share_memory_()
+    return torch.stack(tensors, out=out)

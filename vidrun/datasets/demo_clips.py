@@ -6,6 +6,7 @@ frame, or an average over frames, cannot tell the direction, and only a model th
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +27,13 @@ class ClipSpec:
     def __post_init__(self):
         if self.num_frames < 2:
             raise ValueError(f"a clip needs at least 2 frames to show motion, got num_frames={self.num_frames}")
-        needed = 2 * self.radius[1] + 3 + self.speed[1] * (self.num_frames - 1)
+        if self.size % 2:
+            raise ValueError(f"size must be even (H.264 in yuv420p halves both sides), got {self.size}")
+        needed = math.ceil(2 * self.radius[1] + 3 + self.speed[1] * (self.num_frames - 1))
+        needed += needed % 2
         if self.size < needed:
             raise ValueError(f"a {self.size}-pixel frame is too small for {self.num_frames} frames of motion: "
-                             f"the fastest, largest shape needs {needed:.0f} pixels; raise size or lower "
+                             f"the fastest, largest shape needs size >= {needed}; raise size or lower "
                              f"num_frames")
 
 

@@ -189,3 +189,21 @@ def test_arguments_are_checked_and_the_transforms_registered():
     with pytest.raises(ValueError, match="io_backend='petrel' is not supported"):
         PyAVInit(io_backend="petrel")
     assert PIPELINES.get("PyAVInit") is PyAVInit and PIPELINES.get("PyAVDecode") is PyAVDecode
+
+
+@pytest.mark.parametrize("codec,options", [("libx264", {}), ("libx264", {"x264-params": "b-pyramid=strict"}),
+                                           ("mpeg4", {"bf": "2"})])
+def test_skipping_unrequested_frames_gives_what_a_full_decode_gives(make_video, helpers, codec, options):
+    """Frames nothing refers to are not decoded unless requested: the requested ones must still equal, bit for
+    bit, what decoding every frame gives (files with B-frames, where skipping happens)."""
+    import av
+
+    path = make_video(f"full.{'mp4' if codec == 'libx264' else 'avi'}", helpers["moving_block_frames"](90),
+                      codec=codec, options=options, gop_size=30)
+    with av.open(path) as container:
+        full = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        inds = np.sort(rng.choice(90, size=rng.integers(1, 9), replace=False))
+        for i, img in zip(inds, decode(path, inds)["imgs"]):
+            np.testing.assert_array_equal(img, full[i])

@@ -50,8 +50,9 @@ class PyAVDecode:
         if "video_reader" not in results:
             raise KeyError("PyAVDecode: no open video in results; put PyAVInit before it in the pipeline")
         container, stream, index = results.pop("video_reader")
-        if self.multi_thread:
+        if self.multi_thread:  # before the first decode, the codec is not opened yet: this still applies
             stream.thread_type = "AUTO"
+            stream.codec_context.thread_count = 0
         try:
             imgs = read_frames(container, stream, index, results["frame_inds"], results["filename"], self.mode)
         finally:

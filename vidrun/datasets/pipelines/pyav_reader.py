@@ -1,8 +1,8 @@
 """Reading chosen frames of a video with PyAV: exactly the requested ones, decoding as little as possible.
 
-Frames are decoded in presentation order from the key frame before the first requested one. When the next
-requested frame lies beyond the following key frame, the reader seeks there instead of decoding everything in
-between; frames that are only passed through are never converted to RGB. The cost of sparse access is therefore
+Frames are decoded from the key frame before the first requested one. When the next requested frame lies beyond
+the following key frame, the reader seeks there instead of decoding everything in between; frames that are only
+passed through are never converted to RGB, and those that no other frame refers to are not decoded at all. The cost of sparse access is therefore
 set by the key-frame interval of the file, not by its length.
 """
 from __future__ import annotations
@@ -14,6 +14,11 @@ import numpy as np
 
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, VideoIndex
+
+# Seek to the key frame before a requested frame only when more than this many frames lie before that key frame:
+# a seek flushes the decoder, which costs about as much as decoding a few frames (measured with
+# benchmarks/decode.py on 340×256 H.264).
+SEEK_GAP = 4
 
 
 def open_video(path: str, multi_thread: bool = False):
@@ -27,8 +32,11 @@ def open_video(path: str, multi_thread: bool = False):
         container.close()
         raise VideoReadError(path, "the file holds no video stream")
     stream = container.streams.video[0]
-    if multi_thread:
-        stream.thread_type = "AUTO"
+    # One decoding thread unless asked: in a data loader, parallelism comes from the workers, and FFmpeg's own
+    # threads in every worker would compete with them for the same cores.
+    stream.thread_type = "AUTO" if multi_thread else "NONE"
+    if not multi_thread:
+        stream.codec_context.thread_count = 1
     try:
         index = VIDEO_INDEXES.get(str(path), container, stream)
     except BaseException:
@@ -64,9 +72,31 @@ def read_frames(container, stream, index: VideoIndex, frame_inds: Sequence[int],
     if mode == "efficient":
         wanted_keys = {i: index.key_frame_before(i) for i in wanted}
         decoded = {key: _read_key_frame(container, stream, index, key, path) for key in set(wanted_keys.values())}
-        return [decoded[wanted_keys[int(i)]] for i in frame_inds]
+        return _in_order(decoded, [wanted_keys[int(i)] for i in frame_inds])
     decoded = _read_sorted(container, stream, index, wanted, path)
-    return [decoded[int(i)] for i in frame_inds]
+    return _in_order(decoded, [int(i) for i in frame_inds])
+
+
+def _in_order(decoded: dict[int, np.ndarray], order: list[int]) -> list[np.ndarray]:
+    """The frames in request order; a frame requested again is a copy, so in-place transforms stay local."""
+    seen: set[int] = set()
+    frames = []
+    for i in order:
+        frames.append(decoded[i] if i not in seen else decoded[i].copy())
+        seen.add(i)
+    return frames
+
+
+def _decode(container, stream, index: VideoIndex, wanted: set[int]):
+    """Decoded frames from the current demuxer position. Frames that no one asked for and that no other frame
+    refers to (most B-frames) are not decoded at all: the decoder is told per packet, before decoding it,
+    whether it may drop a non-reference frame. Reference frames are always decoded, so every requested frame
+    comes out exactly as a full decode would give it."""
+    context = stream.codec_context
+    for packet in container.demux(stream):
+        needed = index.sequential or packet.pts is None or index.frame_of(packet.pts) in wanted
+        context.skip_frame = "DEFAULT" if needed else "NONREF"
+        yield from context.decode(packet)
 
 
 def _read_sorted(container, stream, index: VideoIndex, wanted: list[int], path: str) -> dict[int, np.ndarray]:
@@ -74,10 +104,10 @@ def _read_sorted(container, stream, index: VideoIndex, wanted: list[int], path: 
     frames, position = None, -1
     for target in wanted:
         key = index.key_frame_before(target)
-        if frames is None or key > position + 1:  # cheaper to seek than to decode up to the key frame
+        if frames is None or key > position + SEEK_GAP:  # cheaper to seek than to decode up to the key frame
             container.seek(int(index.pts[key]) if not index.sequential else 0, stream=stream, backward=True,
                            any_frame=False)
-            frames, position = container.decode(stream), key - 1
+            frames, position = _decode(container, stream, index, set(wanted)), key - 1
         frame, position = _decode_until(frames, index, target, path, position)
         if frame is None:
             _missing(index, target, position, path)

@@ -96,6 +96,10 @@ class IndexCache:
         self._entries.move_to_end(key)
         return index
 
+    def clear(self) -> None:
+        """Forget every index (the next open of each file scans its packets again)."""
+        self._entries.clear()
+
     def put(self, path: str, index: VideoIndex, key: tuple | None = None) -> None:
         """Record `index` for `path` (also to correct it once decoding found fewer frames than packets)."""
         self._entries[key or self._key(path)] = index

@@ -1,0 +1,19 @@
+"""The benchmark scripts keep running: each is smoke-run with tiny settings (figures are not checked here;
+they are recorded in benchmarks/README.md)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script,args", [("decode.py", ["--quick"]),
+                                         ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"])])
+def test_benchmark_runs(script, args, tmp_path):
+    out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ratio" in out.stdout
