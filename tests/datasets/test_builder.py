@@ -85,3 +85,17 @@ def test_a_bad_video_read_by_a_worker_keeps_its_type_and_names_the_file(dataset,
     loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=1, dist=False, shuffle=False, seed=0)
     with pytest.raises(VideoReadError, match=r"c1.mp4: cannot open the video"):
         list(loader)
+
+
+def test_in_a_distributed_run_each_rank_reads_its_share(dataset, monkeypatch):
+    from torch.utils.data import DistributedSampler
+
+    monkeypatch.setenv("WORLD_SIZE", "2")  # what torchrun sets; no process group is needed for the sampler
+    shares = []
+    for rank in (0, 1):
+        monkeypatch.setenv("RANK", str(rank))
+        loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=True, shuffle=True, seed=3)
+        assert isinstance(loader.sampler, DistributedSampler) and loader.batch_size == 2
+        loader.sampler.set_epoch(0)
+        shares.append(list(loader.sampler))
+    assert sorted(shares[0] + shares[1]) == list(range(6))  # disjoint halves covering the data set
