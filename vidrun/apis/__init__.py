@@ -1,0 +1,4 @@
+"""What the commands are made of: training a model from a config, testing it, inference on videos."""
+from vidrun.apis.train import train_model
+
+__all__ = ["train_model"]

@@ -1,0 +1,152 @@
+"""ResNet with the Temporal Shift Module (Lin et al. 2019, "TSM: Temporal Shift Module for Efficient Video
+Understanding"), as MMAction2 0.x's `ResNetTSM`.
+
+The network sees frames `[N·num_segments, C, H, W]` (consecutive `num_segments` frames are one clip) and before
+some convolutions moves a fraction of the channels one frame back or forward in time, which mixes time at no
+extra parameters. Because the shift only wraps existing modules (`layer1.0.conv1` becomes a `TemporalShift` whose
+`net` is the convolution), ImageNet ResNet weights still fit: `convert_weights` maps `layer1.0.conv1.weight` to
+`layer1.0.conv1.net.weight`.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+import torch
+from torch import nn
+
+from vidrun.models.backbones.resnet import ResNet
+from vidrun.models.registries import BACKBONES
+
+SHIFT_PLACES = ("blockres", "block")
+
+
+class TemporalShift(nn.Module):
+    """Shift channels in time, then apply `net`.
+
+    Input `[N·num_segments, C, H, W]`. Of the C channels, the first C//shift_div take the next frame's values
+    (the last frame gets zeros), the next C//shift_div take the previous frame's (the first frame gets zeros),
+    and the rest stay. `net`'s parameters are reachable as `<name>.net.*`.
+    """
+
+    def __init__(self, net: nn.Module, num_segments: int = 3, shift_div: int = 8):
+        super().__init__()
+        if num_segments < 1 or shift_div < 1:
+            raise ValueError(f"TemporalShift: num_segments ({num_segments}) and shift_div ({shift_div}) must "
+                             f"be positive")
+        self.net = net
+        self.num_segments = num_segments
+        self.shift_div = shift_div
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(self.shift(x, self.num_segments, self.shift_div))
+
+    @staticmethod
+    def shift(x: torch.Tensor, num_segments: int, shift_div: int = 3) -> torch.Tensor:
+        """The shifted copy of `x` (`[N·num_segments, C, H, W]`, same shape out)."""
+        n, c, h, w = x.shape
+        if n % num_segments:
+            raise ValueError(f"TemporalShift: {n} frames is not a multiple of num_segments={num_segments}; "
+                             f"the input must be [N·num_segments, C, H, W]")
+        x = x.reshape(n // num_segments, num_segments, c, h * w)
+        fold = c // shift_div
+        out = torch.zeros_like(x)
+        out[:, :-1, :fold] = x[:, 1:, :fold]  # frame t takes t+1's values
+        out[:, 1:, fold:2 * fold] = x[:, :-1, fold:2 * fold]  # frame t takes t-1's values
+        out[:, :, 2 * fold:] = x[:, :, 2 * fold:]
+        return out.reshape(n, c, h, w)
+
+    def extra_repr(self) -> str:
+        return f"num_segments={self.num_segments}, shift_div={self.shift_div}"
+
+
+def unwrap_name(name: str) -> str:
+    """`name` with the `.net` levels that `TemporalShift` adds removed: `layer1.0.conv1.net.weight` →
+    `layer1.0.conv1.weight`."""
+    return re.sub(r"\.net(?=\.|$)", "", name)
+
+
+def match_wrapped_keys(state_dict: dict, own_keys: Iterable[str], own_modules: Iterable[str] = ()) -> OrderedDict:
+    """`state_dict` with each key the model lacks renamed to the model key that is the same once `.net`
+    wrappers are removed from both (`layer1.0.conv1.weight` → `layer1.0.conv1.net.weight`); keys the model has,
+    or that match nothing, are kept. Module paths in `_metadata` are matched against `own_modules` alike."""
+    def renamer(own: Iterable[str]):
+        own = set(own)
+        plain = {unwrap_name(k): k for k in own}
+        return lambda key: key if key in own else plain.get(unwrap_name(key), key)
+
+    rename = renamer(own_keys)
+    out: OrderedDict = OrderedDict()
+    for key, value in state_dict.items():
+        new = rename(key)
+        if new in out:
+            raise ValueError(f"weights file has two keys for {new!r} (one is {key!r})")
+        out[new] = value
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        rename_module = renamer(own_modules)
+        out._metadata = OrderedDict((rename_module(k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
+    return out
+
+
+def _any_set(flags: object) -> bool:
+    """Whether any entry of a possibly nested sequence of flags is truthy."""
+    if isinstance(flags, Sequence) and not isinstance(flags, str):
+        return any(_any_set(f) for f in flags)
+    return bool(flags)
+
+
+@BACKBONES.register_module()
+class ResNetTSM(ResNet):
+    """A `ResNet` whose blocks shift channels in time (input `[N·num_segments, C, H, W]`, output per frame).
+
+    `shift_place='blockres'` shifts the input of each block's first convolution, inside the residual branch
+    (the identity path keeps the frame's own features); `'block'` shifts the block's whole input. As in
+    MMAction2, a ResNet with 23 or more blocks in stage 3 (ResNet-101/152) shifts every other block under
+    'blockres'. `is_shift=False` gives a plain ResNet (TSN). Non-local blocks (`non_local`) and `temporal_pool`
+    are not supported and are refused. Other keyword arguments go to `ResNet`.
+    """
+
+    def __init__(self, depth: int, num_segments: int = 8, is_shift: bool = True,
+                 non_local: Sequence = (0, 0, 0, 0), non_local_cfg: dict | None = None, shift_div: int = 8,
+                 shift_place: str = "blockres", temporal_pool: bool = False, **kwargs):
+        self._check_tsm_args(num_segments, non_local, shift_div, shift_place, temporal_pool)
+        super().__init__(depth, **kwargs)
+        self.num_segments, self.is_shift, self.shift_div = num_segments, is_shift, shift_div
+        self.shift_place, self.temporal_pool = shift_place, temporal_pool
+        self.non_local, self.non_local_cfg = non_local, dict(non_local_cfg or {})
+        if is_shift:
+            self.make_temporal_shift()
+
+    @staticmethod
+    def _check_tsm_args(num_segments: int, non_local: Sequence, shift_div: int, shift_place: str,
+                        temporal_pool: bool) -> None:
+        if shift_place not in SHIFT_PLACES:
+            raise ValueError(f"ResNetTSM: shift_place must be one of {SHIFT_PLACES}, not {shift_place!r}")
+        if not isinstance(num_segments, int) or num_segments < 1:
+            raise ValueError(f"ResNetTSM: num_segments must be a positive int, not {num_segments!r}")
+        if not isinstance(shift_div, int) or shift_div < 1:
+            raise ValueError(f"ResNetTSM: shift_div must be a positive int, not {shift_div!r}")
+        if _any_set(non_local):
+            raise ValueError(f"ResNetTSM: non_local={non_local!r} asks for non-local blocks, which vidrun does "
+                             f"not support (not implemented); use non_local=(0, 0, 0, 0)")
+        if temporal_pool:
+            raise ValueError("ResNetTSM: temporal_pool=True is not supported by vidrun (not implemented); "
+                             "use temporal_pool=False")
+
+    def make_temporal_shift(self) -> None:
+        """Wrap blocks ('block') or their first convolution ('blockres') in `TemporalShift`."""
+        n_round = 2 if len(self.stage_blocks) > 2 and self.stage_blocks[2] >= 23 else 1
+        for name in self.res_layers:
+            layer = getattr(self, name)
+            for i, block in enumerate(layer):
+                if self.shift_place == "block":
+                    layer[i] = TemporalShift(block, self.num_segments, self.shift_div)
+                elif i % n_round == 0:
+                    block.conv1 = TemporalShift(block.conv1, self.num_segments, self.shift_div)
+
+    def convert_weights(self, state_dict: dict) -> OrderedDict:
+        """As `ResNet.convert_weights`, then plain ResNet names matched to their shift-wrapped places."""
+        state_dict = super().convert_weights(state_dict)
+        return match_wrapped_keys(state_dict, self.state_dict().keys(), (n for n, _ in self.named_modules()))

@@ -1,0 +1,36 @@
+"""`TSNHead`: pool each segment's features, average the segments (consensus), classify."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vidrun.models.heads.base import BaseHead
+from vidrun.models.heads.consensus import build_consensus, spatial_pool
+from vidrun.models.registries import HEADS
+from vidrun.models.weight_init import normal_init
+
+
+@HEADS.register_module()
+class TSNHead(BaseHead):
+    """Input [N·num_segs, in_channels, H, W]; output [N, num_classes]. Frame averaging: the order of the
+    segments does not matter to it."""
+
+    def __init__(self, num_classes: int, in_channels: int, loss_cls: dict | None = None, spatial_type: str = "avg",
+                 consensus: dict | None = None, dropout_ratio: float = 0.4, init_std: float = 0.01, **kwargs):
+        super().__init__(num_classes, in_channels, loss_cls, **kwargs)
+        self.avg_pool = spatial_pool(spatial_type, 2, type(self).__name__)
+        self.consensus = build_consensus(consensus, type(self).__name__)
+        self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
+        self.fc_cls = nn.Linear(in_channels, num_classes)
+        self.init_std = init_std
+
+    def init_weights(self) -> None:
+        normal_init(self.fc_cls, std=self.init_std)
+
+    def forward(self, x: torch.Tensor, num_segs: int) -> torch.Tensor:
+        if self.avg_pool is not None:
+            x = self.avg_pool(x)
+        x = self.consensus(x.reshape(-1, num_segs, *x.shape[1:])).squeeze(1).flatten(1)
+        if self.dropout is not None:
+            x = self.dropout(x)
+        return self.fc_cls(x)

@@ -1,0 +1,67 @@
+"""Building blocks from config dicts: `conv_cfg`, `norm_cfg` and `act_cfg` as MMAction2 configs write them.
+
+`conv_cfg=dict(type='Conv3d')`, `norm_cfg=dict(type='BN3d', requires_grad=True)`, `act_cfg=dict(type='ReLU',
+inplace=True)`. Only the types listed below are known; anything else is an error naming the accepted ones.
+"""
+from __future__ import annotations
+
+from torch import nn
+
+CONVS = {"Conv": None, "Conv1d": nn.Conv1d, "Conv2d": nn.Conv2d, "Conv3d": nn.Conv3d}
+NORMS = {"BN": None, "BN1d": nn.BatchNorm1d, "BN2d": nn.BatchNorm2d, "BN3d": nn.BatchNorm3d,
+         "SyncBN": nn.SyncBatchNorm, "GN": nn.GroupNorm, "LN": nn.LayerNorm}
+ACTIVATIONS = {"ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "GELU": nn.GELU, "Sigmoid": nn.Sigmoid,
+               "Swish": nn.SiLU, "SiLU": nn.SiLU, "Tanh": nn.Tanh, "Hardswish": nn.Hardswish}
+BY_DIMS = {1: (nn.Conv1d, nn.BatchNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d), 3: (nn.Conv3d, nn.BatchNorm3d)}
+
+
+def _type(cfg: dict | None, default: str, known: dict, what: str) -> tuple[str, dict]:
+    cfg = dict(cfg or {"type": default})
+    name = cfg.pop("type", default)
+    if name not in known:
+        raise ValueError(f"{what}: unknown type {name!r}; known: {', '.join(sorted(known))}")
+    return name, cfg
+
+
+def build_conv_layer(cfg: dict | None, *args, dims: int = 2, **kwargs) -> nn.Module:
+    """A convolution: `cfg['type']` picks the class ('Conv' follows `dims`); other keys are its arguments."""
+    name, extra = _type(cfg, "Conv", CONVS, "conv_cfg")
+    layer = CONVS[name] or BY_DIMS[dims][0]
+    return layer(*args, **extra, **kwargs)
+
+
+def build_norm_layer(cfg: dict | None, num_features: int, dims: int = 2) -> nn.Module:
+    """A normalisation layer; `requires_grad=False` freezes its affine parameters."""
+    name, extra = _type(cfg, "BN", NORMS, "norm_cfg")
+    requires_grad = extra.pop("requires_grad", True)
+    if name == "GN":
+        layer = nn.GroupNorm(extra.pop("num_groups"), num_features, **extra)
+    elif name == "LN":
+        layer = nn.LayerNorm(num_features, **extra)
+    else:
+        layer = (NORMS[name] or BY_DIMS[dims][1])(num_features, **extra)
+    for parameter in layer.parameters():
+        parameter.requires_grad = requires_grad
+    return layer
+
+
+def build_activation_layer(cfg: dict | None) -> nn.Module:
+    """An activation, `ReLU(inplace=True)` unless `cfg` says otherwise."""
+    name, extra = _type(cfg or {"type": "ReLU", "inplace": True}, "ReLU", ACTIVATIONS, "act_cfg")
+    return ACTIVATIONS[name](**extra)
+
+
+class ConvModule(nn.Sequential):
+    """conv → norm → activation, the unit every backbone stacks (norm and activation optional, as `None`)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, conv_cfg: dict | None = None, norm_cfg: dict | None = None,
+                 act_cfg: dict | None = None, dims: int = 2):
+        super().__init__()
+        self.conv = build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size, stride=stride,
+                                     padding=padding, dilation=dilation, groups=groups, bias=norm_cfg is None,
+                                     dims=dims)
+        if norm_cfg is not None:
+            self.bn = build_norm_layer(norm_cfg, out_channels, dims)
+        if act_cfg is not None:
+            self.activate = build_activation_layer(act_cfg)

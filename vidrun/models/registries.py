@@ -1,0 +1,7 @@
+"""The model registries: `model.type` (RECOGNIZERS), `model.backbone.type`, `model.cls_head.type`, losses."""
+from vidrun.registry import Registry
+
+RECOGNIZERS = Registry("RECOGNIZERS")
+BACKBONES = Registry("BACKBONES")
+HEADS = Registry("HEADS")
+LOSSES = Registry("LOSSES")

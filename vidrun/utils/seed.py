@@ -1,0 +1,27 @@
+"""Seeding every random generator a run draws from, and the deterministic switches of cuDNN."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def set_random_seed(seed: int, deterministic: bool = False) -> None:
+    """Seed Python's, NumPy's and torch's generators (every device). `deterministic=True` also makes cuDNN
+    pick deterministic algorithms and turns off its benchmark mode (slower, reproducible on a GPU)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    if deterministic:
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
+def init_random_seed(seed: int | None = None) -> int:
+    """`seed`, or a fresh random one when None (logged and stored, so the run can be repeated)."""
+    if seed is not None:
+        return int(seed)
+    return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
