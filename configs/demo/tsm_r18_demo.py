@@ -50,7 +50,7 @@ data = dict(
 optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4)
 optimizer_config = dict(grad_clip=dict(max_norm=20, norm_type=2))
 lr_config = dict(policy='CosineAnnealing', min_lr=0, warmup='linear', warmup_iters=30, warmup_ratio=0.1)
-runner = dict(type='EpochBasedRunner', max_epochs=15)
+runner = dict(type='EpochBasedRunner', max_epochs=12)
 evaluation = dict(interval=1, metrics=['top_k_accuracy', 'mean_class_accuracy'], save_best='top1_acc')
 log_config = dict(interval=10, hooks=[dict(type='TextLoggerHook')])
 checkpoint_config = dict(interval=5)

@@ -1,4 +1,5 @@
 """What the commands are made of: training a model from a config, testing it, inference on videos."""
+from vidrun.apis.test import test_model
 from vidrun.apis.train import train_model
 
-__all__ = ["train_model"]
+__all__ = ["test_model", "train_model"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -14,14 +15,18 @@ GREATER_KEYS = ("acc", "top", "ar@", "auc", "precision", "map", "recall", "f1")
 LESS_KEYS = ("loss", "error")
 
 
-def single_process_test(model: torch.nn.Module, data_loader: Any) -> list:
-    """Each sample's result, in loader order: `model(return_loss=False, **batch)` per batch, split per sample."""
+def single_process_test(model: torch.nn.Module, data_loader: Any,
+                        progress: Callable[[int], None] | None = None) -> list:
+    """Each sample's result, in loader order: `model(return_loss=False, **batch)` per batch, split per sample.
+    `progress(n)` is called with the number of samples done after each batch."""
     model.eval()
     results: list = []
     with torch.no_grad():
         for batch in data_loader:
             output = model(return_loss=False, **batch)
             results.extend(output.cpu().numpy() if isinstance(output, torch.Tensor) else output)
+            if progress is not None:
+                progress(len(results))
     return results
 
 
