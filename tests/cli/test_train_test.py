@@ -70,6 +70,15 @@ def test_train_then_test_reproduces_the_logged_accuracy(workspace, capsys):
     assert f"top1_acc             {best['top1_acc']:.4f}" in out
     scores = json.loads((workspace / "scores.json").read_text())
     assert len(scores) == 6 and len(scores[0]["scores"]) == 6 and scores[0]["filename"].endswith("val_0000.mp4")
+    # infer reads one video with the test pipeline: the same best class as the test of that video
+    assert run(["infer", "tiny.py", str(checkpoint), "data/demo/videos/val_0002.mp4", "--label-map",
+                "data/demo/classes.txt", "--topk", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = max(range(6), key=lambda c: scores[2]["scores"][c])
+    names = (workspace / "data/demo/classes.txt").read_text().split()
+    assert lines[0] == "data/demo/videos/val_0002.mp4" and lines[1].split()[1] == names[expected]
+    assert float(lines[1].split()[2]) == pytest.approx(scores[2]["scores"][expected], abs=1e-4)
+    assert len(lines) == 3
 
 
 def test_auto_resume_continues_the_run(workspace):
@@ -89,6 +98,12 @@ def test_the_shipped_demo_config_trains(workspace):
     assert run(["train", config, "--work-dir", "wd", "--cfg-options", "runner.max_epochs=1",
                 "data.workers_per_gpu=0", "lr_config.warmup_iters=1"]) == 0
     assert val_lines("wd")[0]["top1_acc"] >= 0
+
+
+def test_infer_on_a_missing_video_is_an_error(workspace, capsys):
+    (workspace / "tiny.py").write_text(TINY_CONFIG.format(repo=REPO, epochs=1))
+    assert run(["infer", "tiny.py", "no_checkpoint.pth", "clip.mp4"]) == 2
+    assert "no_checkpoint.pth does not exist" in capsys.readouterr().err
 
 
 def test_config_errors_exit_with_code_2(workspace, capsys):

@@ -51,5 +51,7 @@ def run(args: argparse.Namespace) -> int:
           f"  per-video scores:  {scores}\n"
           f"  logs:              {logs[-1][:-5] if logs else args.work_dir} (and .log.json, one JSON line "
           f"per log entry, for plotting)\n"
-          f"  resolved config:   {os.path.join(args.work_dir, CONFIG.name)}")
+          f"  resolved config:   {os.path.join(args.work_dir, CONFIG.name)}\n"
+          f"try: vidrun infer {CONFIG.relative_to(Path.cwd()) if CONFIG.is_relative_to(Path.cwd()) else CONFIG} "
+          f"{checkpoint} {DATA_DIR}/videos/val_0001.mp4 --label-map {DATA_DIR}/classes.txt")
     return 0
