@@ -40,8 +40,11 @@ def _draw(trace: dict, path: str, title: str) -> None:
         ax.grid(alpha=0.3)
         if len(series) > 1:
             ax.legend(fontsize="small")
-    axes[-1, 0].set_xlabel(f"iteration ({trace['iters_per_epoch']} per epoch)")
-    axes[0, 0].set_title(title)
+    per_epoch = trace["iters_per_epoch"]
+    axes[-1, 0].set_xlabel(f"iteration ({per_epoch} per epoch)")
+    top = axes[0, 0].secondary_xaxis("top", functions=(lambda i: i / per_epoch, lambda e: e * per_epoch))
+    top.set_xlabel("epoch")
+    axes[0, 0].set_title(title, fontsize="medium")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
