@@ -141,3 +141,18 @@ def test_build_dataset_from_a_config_dict(videos):
     repeated = build_dataset(dict(type="RepeatDataset", times=3, dataset=cfg))
     assert len(repeated) == 12 and repeated[5]["label"] == 2
     assert DATASETS.get("VideoDataset") is VideoDataset
+
+
+def test_an_evaluation_typo_stops_the_eval_hook_at_build_time(tmp_path):
+    from torch.utils.data import DataLoader
+
+    from vidrun.config import ConfigError
+    from vidrun.runner import EvalHook
+
+    (tmp_path / "ann.txt").write_text("a.mp4 0\n")
+    loader = DataLoader(VideoDataset(str(tmp_path / "ann.txt"), []))
+    with pytest.raises(ConfigError, match="evaluation: unknown metric 'top_k_acuracy' for single-label data"):
+        EvalHook(loader, metrics=["top_k_acuracy"])
+    with pytest.raises(ConfigError, match=r"evaluation: evaluate: unexpected arguments \['metrix'\]"):
+        EvalHook(loader, metrix=["top_k_accuracy"])
+    EvalHook(loader, metrics=["top_k_accuracy"], metric_options=dict(top_k_accuracy=dict(topk=(1, 3))))

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from vidrun.datasets.evaluate import evaluate_scores
+from vidrun.datasets.evaluate import check_evaluation, evaluate_scores
 from vidrun.datasets.pipelines import Compose
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.utils.errors import with_context
@@ -90,6 +90,12 @@ class BaseDataset(Dataset):
                 logging.getLogger("vidrun").warning(
                     "skipped a bad sample (%d so far in this process): %s", self.num_skipped, error)
         raise VideoReadError(self.ann_file, f"no sample of the {len(self)} could be read")
+
+    def check_evaluate_args(self, **kwargs) -> None:
+        """Raise now what `evaluate(results, **kwargs)` would raise about its arguments (unknown metrics,
+        options or keywords), so that a typo in `evaluation` stops a run before its first epoch."""
+        kwargs.pop("logger", None)
+        check_evaluation(**kwargs, multi_class=self.multi_class)
 
     def evaluate(self, results: Sequence, metrics: str | Sequence[str] = "top_k_accuracy",
                  metric_options: dict | None = None, logger: logging.Logger | None = None,

@@ -34,19 +34,26 @@ def _one_hot(labels: list, num_classes: int) -> np.ndarray:
     return targets
 
 
-def evaluate_scores(scores: np.ndarray, labels: list, metrics: str | Sequence[str] = "top_k_accuracy",
-                    metric_options: dict | None = None, *, multi_class: bool = False,
-                    logger: logging.Logger | None = None, **deprecated) -> dict[str, float]:
-    """`{'top1_acc': ..., 'top5_acc': ..., 'mean_class_accuracy': ..., 'mean_average_precision': ...}` for the
-    metrics asked. `scores` is [N, num_classes]; `labels` holds an int per sample, or a list of ints for
-    multi-label data. An unknown metric is an error naming the allowed ones."""
+def check_evaluation(metrics: str | Sequence[str] = "top_k_accuracy", metric_options: dict | None = None, *,
+                     multi_class: bool = False, **deprecated) -> tuple[list[str], dict]:
+    """The metric names and their options, checked: an unknown metric (a KeyError naming the allowed ones) or
+    an unexpected argument (a TypeError) is found before any scoring, e.g. when an `EvalHook` is built."""
     allowed = MULTI_LABEL_METRICS if multi_class else SINGLE_LABEL_METRICS
     metrics = _as_list(metrics)
     unknown = [m for m in metrics if m not in allowed]
     if unknown:
         kind = "multi-label" if multi_class else "single-label"
         raise KeyError(f"unknown metric {unknown[0]!r} for {kind} data; allowed: {', '.join(allowed)}")
-    options = _options(metric_options, dict(deprecated))
+    return metrics, _options(metric_options, dict(deprecated))
+
+
+def evaluate_scores(scores: np.ndarray, labels: list, metrics: str | Sequence[str] = "top_k_accuracy",
+                    metric_options: dict | None = None, *, multi_class: bool = False,
+                    logger: logging.Logger | None = None, **deprecated) -> dict[str, float]:
+    """`{'top1_acc': ..., 'top5_acc': ..., 'mean_class_accuracy': ..., 'mean_average_precision': ...}` for the
+    metrics asked. `scores` is [N, num_classes]; `labels` holds an int per sample, or a list of ints for
+    multi-label data. An unknown metric is an error naming the allowed ones."""
+    metrics, options = check_evaluation(metrics, metric_options, multi_class=multi_class, **deprecated)
     results: dict[str, float] = {}
     for metric in metrics:
         if metric == "top_k_accuracy":

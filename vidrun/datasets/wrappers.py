@@ -22,5 +22,10 @@ class RepeatDataset(Dataset):
     def __getitem__(self, idx: int):
         return self.dataset[idx % len(self.dataset)]
 
+    def check_evaluate_args(self, **kwargs) -> None:
+        check = getattr(self.dataset, "check_evaluate_args", None)
+        if check is not None:
+            check(**kwargs)
+
     def evaluate(self, results, *args, **kwargs):
         return self.dataset.evaluate(results, *args, **kwargs)

@@ -134,7 +134,7 @@ def test_an_unknown_constructor_is_named_with_a_suggestion(tmp_path, net):
         build_optimizer(net, cfg.optimizer)
     assert str(error.value).startswith(
         f"optimizer.constructor ({path}:2): 'DefaultOptimiserConstructor' is not in OPTIMIZER_BUILDERS "
-        "(did you mean 'DefaultOptimizerConstructor'?)")
+        "(did you mean 'DefaultOptimizerConstructor'")
 
 
 def test_a_constructor_breaking_the_contract_is_named(register, net):

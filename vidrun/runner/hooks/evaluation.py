@@ -56,6 +56,12 @@ class EvalHook(Hook):
             raise ValueError(f"evaluation: interval must be >= 1 and start >= 0, not {interval}, {start}")
         if rule not in (None, "greater", "less"):
             raise ValueError(f"evaluation.rule must be 'greater' or 'less', not {rule!r}")
+        check = getattr(dataloader.dataset, "check_evaluate_args", None)
+        if check is not None:  # a typo in `evaluation` fails now, not after the first epochs
+            try:
+                check(**eval_kwargs)
+            except (KeyError, TypeError) as error:
+                raise ConfigError(f"evaluation: {error.args[0] if error.args else error}") from error
         self.dataloader, self.start, self.interval, self.by_epoch = dataloader, start, interval, by_epoch
         self.save_best, self.rule, self.eval_kwargs = save_best, rule, eval_kwargs
         self.best_score: float | None = None
