@@ -11,7 +11,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script,args", [("decode.py", ["--quick"]),
-                                         ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"])])
+                                         ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"]),
+                                         ("train_throughput.py", ["--quick"])])
 def test_benchmark_runs(script, args, tmp_path):
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
                          cwd=tmp_path, timeout=240)

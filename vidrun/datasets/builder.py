@@ -54,7 +54,8 @@ def build_dataloader(dataset: Dataset, videos_per_gpu: int, workers_per_gpu: int
     if seed is not None and num_workers > 0:
         init_fn = functools.partial(worker_init_fn, num_workers=num_workers, rank=rank, seed=seed)
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=num_workers,
-                      collate_fn=collate, pin_memory=pin_memory and torch.cuda.is_available(), shuffle=shuffle, worker_init_fn=init_fn,
+                      collate_fn=collate, pin_memory=pin_memory and torch.cuda.is_available(), shuffle=shuffle,
+                      worker_init_fn=init_fn,
                       drop_last=drop_last, persistent_workers=persistent_workers and num_workers > 0, **kwargs)
 
 
