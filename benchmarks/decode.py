@@ -32,6 +32,7 @@ from vidrun.datasets import VideoDataset, build_dataloader
 from vidrun.datasets.pipelines import Compose, SampleFrames
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, scan_packets
 from vidrun.datasets.video_writer import write_video
+from machine import machine  # benchmarks/machine.py, beside this script
 
 FPS, SECONDS, WIDTH, HEIGHT = 30, 10, 340, 256
 GOPS = {"GOP 12": 12, "GOP 250": 250}
@@ -210,15 +211,6 @@ def verdicts(times: dict[tuple, np.ndarray], rates: dict[int, float]) -> None:
               f"default threads: {ratio('pyav accurate, multi_thread', 'decord get_batch, default threads', clip):.2f}")
     value = rates[2] / rates[1]
     print(f"loader: 2 workers / 1 worker = {value:.2f} (target >= 1.8): {'met' if value >= 1.8 else 'NOT met'}")
-
-
-def machine() -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores"
 
 
 def main() -> None:

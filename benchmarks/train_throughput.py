@@ -37,6 +37,7 @@ from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
 from vidrun.datasets.demo_data import make_demo_data
 from vidrun.models import build_model
 from vidrun.runner import build_optimizer
+from machine import machine  # benchmarks/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"TSM": ROOT / "configs/demo/tsm_r18_demo.py", "TSN": ROOT / "configs/demo/tsn_r18_demo.py"}
@@ -168,15 +169,6 @@ def print_table(results: dict[tuple[str, str], list[dict]]) -> None:
         if runner:
             plain = statistics.median(run["rate"] for run in results[name, "2 workers (config's)"])
             print(f"{name}: clips/s ratio vidrun train / plain loop, 2 workers: {runner[0]['rate'] / plain:.2f}")
-
-
-def machine() -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores"
 
 
 def main() -> None:
