@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from vidrun.config import Config, parse_cfg_options
+from vidrun.utils.dist import LAUNCHERS, init_dist
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,3 +22,18 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(parse_cfg_options(args.cfg_options))
     return cfg
+
+
+def add_launcher_argument(parser: argparse.ArgumentParser) -> None:
+    """`--launcher none|pytorch|slurm`."""
+    parser.add_argument("--launcher", choices=LAUNCHERS, default="none",
+                        help="how the processes were started: none (one process), pytorch (torchrun) or slurm "
+                             "(srun); the backend and timeout come from the config's dist_params")
+
+
+def join_launcher(args: argparse.Namespace, cfg: Config) -> bool:
+    """Join the process group of `--launcher` with the config's `dist_params`; whether the run is distributed."""
+    if args.launcher == "none":
+        return False
+    init_dist(args.launcher, **dict(cfg.get("dist_params") or {}))
+    return True
