@@ -9,6 +9,10 @@ import time
 from pathlib import Path
 
 import vidrun
+from vidrun.apis.figures import draw_curves, draw_schedule, save_figure
+from vidrun.apis.log_curves import load_log
+from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
+from vidrun.config import Config
 from vidrun.datasets.demo_data import demo_data_exists, make_demo_data
 
 DATA_DIR = "data/demo"  # the demo configs read their data here, relative to the working directory
@@ -46,12 +50,24 @@ def run(args: argparse.Namespace) -> int:
     test = parser.parse_args(["test", str(CONFIG), checkpoint, "--out", scores])
     test.run(test)
     logs = sorted(glob.glob(os.path.join(args.work_dir, "*.log.json")))
+    curve, lr = draw_pictures(logs[-1], args.work_dir)
     print(f"\ndemo done in {time.perf_counter() - start:.0f} s\n"
           f"  checkpoint tested: {checkpoint}\n"
           f"  per-video scores:  {scores}\n"
-          f"  logs:              {logs[-1][:-5] if logs else args.work_dir} (and .log.json, one JSON line "
+          f"  logs:              {logs[-1][:-5]} (and .log.json, one JSON line "
           f"per log entry, for plotting)\n"
+          f"  pictures:          {curve} (loss and top1_acc, train and val), {lr} (the lr schedule)\n"
           f"  resolved config:   {os.path.join(args.work_dir, CONFIG.name)}\n"
           f"try: vidrun infer {CONFIG.relative_to(Path.cwd()) if CONFIG.is_relative_to(Path.cwd()) else CONFIG} "
           f"{checkpoint} {DATA_DIR}/videos/val_0001.mp4 --label-map {DATA_DIR}/classes.txt")
     return 0
+
+
+def draw_pictures(log: str, work_dir: str) -> tuple[str, str]:
+    """`curve.png` (loss and top1_acc of the run's log) and `lr.png` (the demo config's lr schedule, with
+    the iterations per epoch of its data) in `work_dir`; their paths."""
+    curve, lr = os.path.join(work_dir, "curve.png"), os.path.join(work_dir, "lr.png")
+    save_figure(draw_curves([load_log(log)], ["loss", "top1_acc"], title=f"vidrun demo: {CONFIG.name}"), curve)
+    cfg = Config.fromfile(str(CONFIG))
+    save_figure(draw_schedule(trace_schedule(cfg, iters_per_epoch_of(cfg)), f"lr schedule of {CONFIG.name}"), lr)
+    return curve, lr

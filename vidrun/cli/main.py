@@ -5,11 +5,12 @@ import argparse
 import sys
 
 from vidrun import __version__
-from vidrun.cli import demo, infer, make_demo_data, plot_lr, print_config, test, train
+from vidrun.cli import (analyze_logs, demo, infer, make_demo_data, plot_curve, plot_lr, print_config, test,
+                        train)
 from vidrun.config import ConfigError
 
 # Each subcommand module adds its own parser; later subcommands (train, test, ...) join this list.
-SUBCOMMANDS = [train, test, infer, demo, print_config, plot_lr, make_demo_data]
+SUBCOMMANDS = [train, test, infer, demo, print_config, plot_lr, plot_curve, analyze_logs, make_demo_data]
 
 
 def build_parser() -> argparse.ArgumentParser:

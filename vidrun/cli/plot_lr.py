@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from vidrun.apis.figures import draw_schedule, save_figure
 from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
 from vidrun.cli.common import add_config_arguments, load_config
 
@@ -21,35 +22,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _draw(trace: dict, path: str, title: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    has_momentum = any(v is not None for row in trace["momentum"] for v in row)
-    fig, axes = plt.subplots(2 if has_momentum else 1, 1, figsize=(8, 6 if has_momentum else 3.5), sharex=True,
-                             squeeze=False)
-    for name, ax in zip(("lr", "momentum") if has_momentum else ("lr",), axes[:, 0]):
-        series: dict[tuple, list[int]] = {}  # groups with identical values share one line
-        for group, values in enumerate(zip(*trace[name])):
-            series.setdefault(values, []).append(group)
-        for values, groups in series.items():
-            label = f"group {groups[0]}" if len(groups) == 1 else f"{len(groups)} groups (first: {groups[0]})"
-            ax.plot(range(1, len(values) + 1), values, label=label if len(series) > 1 else None)
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-        if len(series) > 1:
-            ax.legend(fontsize="small")
-    per_epoch = trace["iters_per_epoch"]
-    axes[-1, 0].set_xlabel(f"iteration ({per_epoch} per epoch)")
-    top = axes[0, 0].secondary_xaxis("top", functions=(lambda i: i / per_epoch, lambda e: e * per_epoch))
-    top.set_xlabel("epoch")
-    axes[0, 0].set_title(title, fontsize="medium")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     iters = args.iters_per_epoch
@@ -59,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         except FileNotFoundError as error:
             raise FileNotFoundError(f"{error}; without the data, pass --iters-per-epoch N") from error
     trace = trace_schedule(cfg, iters)
-    _draw(trace, args.out, args.config)
+    save_figure(draw_schedule(trace, f"lr schedule of {args.config}"), args.out)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(trace, f)
