@@ -6,7 +6,11 @@ from vidrun.runner.hooks.fp16 import Fp16OptimizerHook
 from vidrun.runner.hooks.hook import EVENTS, HOOKS, Hook
 from vidrun.runner.hooks.iter_timer import IterTimerHook
 from vidrun.runner.hooks.logger.base import LoggerHook
+from vidrun.runner.hooks.logger.mlflow import MlflowLoggerHook
+from vidrun.runner.hooks.logger.tensorboard import TensorboardLoggerHook
 from vidrun.runner.hooks.logger.text import TextLoggerHook
+from vidrun.runner.hooks.logger.tracking import TrackingLoggerHook
+from vidrun.runner.hooks.logger.wandb import WandbLoggerHook
 from vidrun.runner.hooks.lr_updater import (CosineAnnealingLrUpdaterHook, CosineRestartLrUpdaterHook,
                                             CyclicLrUpdaterHook, ExpLrUpdaterHook, FixedLrUpdaterHook,
                                             FlatCosineAnnealingLrUpdaterHook, InvLrUpdaterHook,
@@ -26,7 +30,7 @@ __all__ = [
     "EMAHook", "EVENTS", "EmptyCacheHook", "EvalHook", "ExpLrUpdaterHook", "FixedLrUpdaterHook", "Fp16OptimizerHook",
     "FlatCosineAnnealingLrUpdaterHook", "GradientCumulativeOptimizerHook", "HOOKS", "Hook", "InvLrUpdaterHook",
     "IterTimerHook", "LinearAnnealingLrUpdaterHook", "LinearAnnealingMomentumUpdaterHook", "LoggerHook",
-    "LrUpdaterHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
-    "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TextLoggerHook",
-    "single_process_test",
+    "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
+    "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
+    "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "single_process_test",
 ]

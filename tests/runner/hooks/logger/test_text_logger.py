@@ -6,13 +6,14 @@ import torch
 from vidrun.runner import EpochBasedRunner, IterBasedRunner
 
 
-def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2):
+def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2,
+            loggers=1):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     length_arg = {"max_epochs": length} if runner_cls is EpochBasedRunner else {"max_iters": length}
     runner = runner_cls(model, optimizer, str(work_dir), logger, **length_arg)
     runner.register_training_hooks(
         dict(policy="fixed"), dict(), None,
-        dict(interval=interval, hooks=[dict(type="TextLoggerHook", ignore_last=ignore_last)]))
+        dict(interval=interval, hooks=[dict(type="TextLoggerHook", ignore_last=ignore_last)] * loggers))
     runner.run(loaders, workflow)
     records = [json.loads(line) for line in (work_dir / f"{runner.timestamp}.log.json").read_text().splitlines()]
     return runner, records
@@ -60,3 +61,11 @@ def test_iter_runner_logs_val_on_its_own_lines(toy_model, make_loader, quiet_log
     assert "time" in records[0] and records[1].keys() >= {"loss", "time"}
     assert any(line.startswith("Iter [2/4]\t") for line in quiet_logger.lines)
     assert any(line.startswith("Iter(val) [2]\t") for line in quiet_logger.lines)
+
+
+def test_every_logger_of_an_iter_runner_gets_the_val_flow_values(toy_model, make_loader, quiet_logger, tmp_path):
+    loaders = [make_loader(size=8), make_loader(size=8, shuffle=False)]
+    _, records = trained(IterBasedRunner, toy_model, quiet_logger, tmp_path, loaders,
+                         [("train", 2), ("val", 2)], interval=2, length=4, loggers=2)
+    val = [r for r in records if r["mode"] == "val"]
+    assert len(val) == 4 and all("loss" in r for r in val)  # each logger wrote both val flows in full

@@ -62,7 +62,8 @@ class LoggerHook(Hook):
         if runner.unit == "iter" and runner.end_of_flow:
             runner.log_buffer.average()
             self._write(runner, "val")
-            runner.log_buffer.clear()
+            if self.reset_flag:  # the last logger: the others have written this flow's values by now
+                runner.log_buffer.clear()
 
     def _write(self, runner: Any, mode: str) -> None:
         buffer = runner.log_buffers[mode]
