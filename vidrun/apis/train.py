@@ -4,14 +4,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import torch.distributed as dist
 from torch import nn
+from torch.optim import Optimizer
 from torch.utils.data import Dataset
 
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
-from vidrun.runner import EvalHook, build_optimizer, build_runner
+from vidrun.runner import DistSamplerSeedHook, EvalHook, build_optimizer, build_runner
 from vidrun.runner.builder import runner_config
 from vidrun.runner.checkpointer import find_latest_checkpoint
 from vidrun.runner.default_hooks import with_fp16
+from vidrun.runner.device import training_device
+from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
+from vidrun.utils import barrier, get_dist_info
 
 
 def _evaluation_hook(cfg, distributed: bool) -> EvalHook:
@@ -21,15 +26,32 @@ def _evaluation_hook(cfg, distributed: bool) -> EvalHook:
     return EvalHook(build_dataloader(val_dataset, **settings), **dict(cfg.get("evaluation") or {}))
 
 
-def _resume_point(cfg, logger: logging.Logger) -> str | None:
-    """`resume_from`, or with `auto_resume` the newest readable checkpoint of the work dir."""
+def _resume_point(cfg, logger: logging.Logger, distributed: bool) -> str | None:
+    """`resume_from`, or with `auto_resume` the newest readable checkpoint of the work dir, as rank 0 finds
+    it: every process must continue from the same file, whatever its view of the directory."""
     if cfg.get("resume_from"):
         return cfg.resume_from
-    if cfg.get("auto_resume"):
-        found = find_latest_checkpoint(cfg.work_dir, logger)
-        logger.info("auto-resume: %s", f"continuing from {found}" if found else "no checkpoint yet, starting anew")
-        return found
-    return None
+    if not cfg.get("auto_resume"):
+        return None
+    found = [find_latest_checkpoint(cfg.work_dir, logger) if get_dist_info()[0] == 0 else None]
+    if distributed:
+        dist.broadcast_object_list(found, src=0)
+    logger.info("auto-resume: %s", f"continuing from {found[0]}" if found[0] else "no checkpoint yet, starting anew")
+    return found[0]
+
+
+def _model_and_optimizer(model: nn.Module, cfg, distributed: bool,
+                         logger: logging.Logger) -> tuple[nn.Module, Optimizer]:
+    """`model` on this process's device (`cuda:LOCAL_RANK`, else the CPU) and its optimizer; distributed,
+    with `sync_bn` applied and the DDP wrapper put around it once the optimizer is built (on the model itself,
+    so `paramwise_cfg` sees its own parameter names)."""
+    model = model.to(training_device())
+    if distributed and cfg.get("sync_bn", False):
+        model = convert_sync_batchnorm(model, logger)
+    optimizer = build_optimizer(model, cfg.optimizer)
+    if distributed:
+        model = DistributedDataParallelWrapper(model, find_unused_parameters=cfg.get("find_unused_parameters", False))
+    return model, optimizer
 
 
 def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, distributed: bool = False,
@@ -41,23 +63,31 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
     `log_config`, `momentum_config` and `custom_hooks`; `validate` adds an `EvalHook` over `data.val` at LOW
     priority, after the checkpoint hook, so that the checkpoint it scores exists. `resume_from` continues a
     run exactly (`auto_resume` finds the checkpoint); `load_from` only loads weights.
+
+    `distributed` (inside a process group, see `init_dist`): each process trains on its shard of the data
+    through `DistributedDataParallelWrapper` (`find_unused_parameters` from the config, BatchNorm made
+    `SyncBatchNorm` with `sync_bn=True`), every epoch reshuffled by `DistSamplerSeedHook`; rank 0 alone
+    writes logs and checkpoints, and every rank returns once training has ended on all of them.
     """
     logger = logger or logging.getLogger("vidrun")
     datasets = list(datasets) if isinstance(datasets, (list, tuple)) else [datasets]
     settings = dataloader_settings(cfg.data, "train", dist=distributed, seed=cfg.get("seed"))
     loaders = [build_dataloader(dataset, **settings) for dataset in datasets]
-    optimizer = build_optimizer(model, cfg.optimizer)
+    model, optimizer = _model_and_optimizer(model, cfg, distributed, logger)
     runner = build_runner(runner_config(cfg), dict(model=model, optimizer=optimizer, work_dir=cfg.work_dir,
                                                    logger=logger, meta=meta))
     runner.timestamp = timestamp
     runner.register_training_hooks(cfg.get("lr_config"), with_fp16(cfg.get("optimizer_config"), cfg.get("fp16")),
                                    cfg.get("checkpoint_config"), cfg.get("log_config"), cfg.get("momentum_config"),
                                    custom_hooks_config=cfg.get("custom_hooks"))
+    if distributed:  # as the tutorial's toolbox does; the runner's data cursor sets the same epoch anyway
+        runner.register_hook(DistSamplerSeedHook())
     if validate:
         runner.register_hook(_evaluation_hook(cfg, distributed), priority="LOW")
-    resume_from = _resume_point(cfg, logger)
+    resume_from = _resume_point(cfg, logger, distributed)
     if resume_from:
         runner.resume(resume_from)
     elif cfg.get("load_from"):
         runner.load_checkpoint(cfg.load_from)
     runner.run(loaders, cfg.workflow)
+    barrier()  # rank 0's last checkpoint is on disk when train_model returns, on every rank

@@ -7,6 +7,7 @@ import sys
 from vidrun import __version__
 from vidrun.cli import (analyze_logs, demo, infer, make_demo_data, plot_curve, plot_lr, print_config, test,
                         train)
+from vidrun.cli.errors import LaunchError
 from vidrun.config import ConfigError
 
 # Each subcommand module adds its own parser; later subcommands (train, test, ...) join this list.
@@ -24,11 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run one subcommand; a bad config or a missing file ends with a one-paragraph message and exit code 2."""
+    """Run one subcommand; a bad config, a missing file or a launcher that cannot be joined ends with a
+    one-paragraph message and exit code 2."""
     args = build_parser().parse_args(argv)
     try:
         code = args.run(args)
-    except (ConfigError, FileNotFoundError) as error:
+    except (ConfigError, FileNotFoundError, LaunchError) as error:
         print(f"vidrun: error: {error}", file=sys.stderr)
         code = 2
     sys.exit(code)

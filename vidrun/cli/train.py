@@ -6,11 +6,14 @@ import copy
 import os
 import time
 
+import torch.distributed as dist
+
 from vidrun.apis import train_model
-from vidrun.cli.common import add_config_arguments, load_config
+from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
+from vidrun.cli.errors import LaunchError
 from vidrun.datasets import build_dataset
 from vidrun.models import build_model
-from vidrun.utils import collect_env, get_logger, init_random_seed, set_random_seed
+from vidrun.utils import collect_env, get_dist_info, get_logger, init_random_seed, set_random_seed
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--deterministic", action="store_true", help="deterministic cuDNN algorithms")
     parser.add_argument("--validate", action="store_true",
                         help="evaluate on data.val during training (also on when the config sets evaluation)")
+    add_launcher_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -54,23 +58,57 @@ def _datasets(cfg) -> list:
     return datasets
 
 
+def _join(args: argparse.Namespace, cfg) -> bool:
+    """Join the process group of `--launcher`; whether the run is distributed."""
+    try:
+        return join_launcher(args, cfg)
+    except RuntimeError as error:  # not started by torchrun/srun, or no rendezvous: say how, no traceback
+        raise LaunchError(str(error)) from error
+
+
+def _shared_seed(seed: int | None, distributed: bool) -> int:
+    """`seed`, else a fresh one; distributed, rank 0's for every rank (fresh ones would differ). All
+    processes share the seed, as in the tutorial's toolbox: the samplers shuffle alike and DDP starts from
+    rank 0's weights anyway; data-loader workers mix in the rank themselves."""
+    box = [init_random_seed(seed)]
+    if distributed:
+        dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     _apply_arguments(cfg, args)
+    get_logger("vidrun", log_level=cfg.get("log_level", "INFO"))  # rank-aware before joining, for its warnings
+    distributed = _join(args, cfg)
+    try:
+        return _train(args, cfg, distributed)
+    finally:
+        if distributed:
+            dist.destroy_process_group()
+
+
+def _train(args: argparse.Namespace, cfg, distributed: bool) -> int:
+    """Set up the work dir, logging and seed, build the model and train it; only rank 0 writes files."""
+    rank, world_size = get_dist_info()
     os.makedirs(cfg.work_dir, exist_ok=True)
-    cfg.dump(os.path.join(cfg.work_dir, os.path.basename(args.config)))
+    if rank == 0:
+        cfg.dump(os.path.join(cfg.work_dir, os.path.basename(args.config)))
     timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
     logger = get_logger("vidrun", log_file=os.path.join(cfg.work_dir, f"{timestamp}.log"),
                         log_level=cfg.get("log_level", "INFO"))
     env = collect_env()
     logger.info("environment:\n" + "\n".join(f"  {key}: {value}" for key, value in env.items()))
-    seed = init_random_seed(args.seed if args.seed is not None else cfg.get("seed"))
+    if distributed:
+        logger.info("distributed: %d processes, backend %s", world_size, dist.get_backend())
+    seed = _shared_seed(args.seed if args.seed is not None else cfg.get("seed"), distributed)
     set_random_seed(seed, deterministic=args.deterministic)
     cfg.seed = seed
     logger.info("seed %d, deterministic %s; config:\n%s", seed, args.deterministic, cfg.pretty_text)
     model = build_model(cfg.model, train_cfg=cfg.get("train_cfg"), test_cfg=cfg.get("test_cfg"))
     meta = dict(seed=seed, config=cfg.pretty_text, env=env, exp_name=os.path.basename(args.config))
-    train_model(model, _datasets(cfg), cfg, validate=args.validate or bool(cfg.get("evaluation")),
-                timestamp=timestamp, meta=meta, logger=logger)
+    train_model(model, _datasets(cfg), cfg, distributed=distributed,
+                validate=args.validate or bool(cfg.get("evaluation")), timestamp=timestamp, meta=meta,
+                logger=logger)
     logger.info("done: logs and checkpoints are in %s", cfg.work_dir)
     return 0

@@ -11,9 +11,10 @@ import torch
 
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint
 from vidrun.runner.checkpointer import Checkpointer
+from vidrun.runner.device import model_device, to_device
 from vidrun.runner.hooks.hook import HOOKS, Hook
 from vidrun.runner.log_buffer import LogBuffer
-from vidrun.runner.loader_cursor import LoaderCursor
+from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
 from vidrun.runner.priority import get_priority
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
@@ -159,7 +160,8 @@ class BaseRunner:
                          workflow, total)
         self.logger.info("hooks, in calling order:\n%s", self.hook_order())
         self.call_hook("before_run")
-        self._apply_resumed()
+        train_loader = next(loader for loader, (mode, _) in zip(data_loaders, workflow) if mode == "train")
+        self._apply_resumed(train_loader)
 
     def _run_workflow(self, data_loaders: list, workflow: list) -> None:
         """Cycle through the workflow until training is done, checking only when a cycle starts: a val entry
@@ -178,8 +180,10 @@ class BaseRunner:
 
     # -- one step ---------------------------------------------------------------------------------------------
     def run_iter(self, data_batch: Any, train_mode: bool) -> None:
-        """`outputs = model.train_step(...)` or `val_step`, checked, and its `log_vars` into the log buffer."""
+        """`outputs = model.train_step(...)` or `val_step` on the batch moved to the model's device, checked,
+        and its `log_vars` into the log buffer."""
         step = self.model.train_step if train_mode else self.model.val_step
+        data_batch = to_device(data_batch, model_device(self.model))
         with self.precision_context():
             outputs = step(data_batch, self.optimizer)
         if not isinstance(outputs, dict) or "log_vars" not in outputs:
@@ -202,10 +206,11 @@ class BaseRunner:
         flow, started = self._flow
         meta = dict(self.meta or {}, **(meta or {}))
         meta.update(epoch=self._epoch + (self._event == "after_train_epoch"),
-                    iter=self._iter + (self._event == "after_train_iter"))
+                    iter=self._iter + (self._event == "after_train_iter"), world_size=self.world_size)
         extra = {"runner": {"flow": flow, "flow_done": started - (in_unit and not finished),
                             "rng": capture_rng(),
-                            "cursors": [c.state_dict() for c in self._cursors.values()]},
+                            "cursors": [c.state_dict() for c in self._cursors.values()],
+                            "global_batches": [c.global_batch for c in self._cursors.values()]},
                  "hooks": hook_states(self._hooks)}
         return {"model": self.model, "optimizer": self.optimizer if save_optimizer else None,
                 "meta": meta, "extra": extra}
@@ -235,25 +240,50 @@ class BaseRunner:
             self.optimizer.load_state_dict(state["optimizer"])
         self.meta = dict(self.meta or {}, **{k: v for k, v in meta.items() if k in ("hook_msgs", "seed")})
         load_hook_states(self._hooks, state.get("hooks", {}), self.logger)
-        self._resumed = state.get("runner")
-        if self._resumed is None:
+        self._resumed = dict(state.get("runner") or {}, world_size=int(meta.get("world_size", 1)))
+        if "cursors" not in self._resumed:
             self.logger.warning("%s holds no resume state (data position, random generators): the run "
                                 "continues from the start of epoch %d, not exactly where it stopped",
                                 checkpoint, self._epoch + 1)
         self.logger.info("resumed %s at epoch %d, iter %d", checkpoint, self._epoch, self._iter)
 
-    def _apply_resumed(self) -> None:
-        """Put back the workflow position, loader cursors and generators that `resume` read."""
+    def _apply_resumed(self, train_loader: Any) -> None:
+        """Put back the workflow position, loader cursors and generators that `resume` read. Every process
+        gets rank 0's: they are alike on all ranks, which share the seed and run in step."""
         if self._resumed is None:
             return
         state, self._resumed = self._resumed, None
-        self._flow = (state["flow"], state["flow_done"])
-        if len(state["cursors"]) != len(self._cursors):
-            raise ValueError(f"the checkpoint was saved with {len(state['cursors'])} data loaders in the "
-                             f"workflow and this run has {len(self._cursors)}: resume with the same workflow")
-        for cursor, cursor_state in zip(self._cursors.values(), state["cursors"]):
-            cursor.load_state_dict(cursor_state)
-        restore_rng(state["rng"])
+        saved_batches: dict[int, int | None] = {}
+        if "cursors" in state:
+            self._flow = (state["flow"], state["flow_done"])
+            if len(state["cursors"]) != len(self._cursors):
+                raise ValueError(f"the checkpoint was saved with {len(state['cursors'])} data loaders in the "
+                                 f"workflow and this run has {len(self._cursors)}: resume with the same workflow")
+            saved_batches = dict(zip(self._cursors, state.get("global_batches") or [None] * len(self._cursors)))
+            for key, cursor_state in zip(self._cursors, state["cursors"]):
+                self._cursors[key].load_state_dict(rescale_position(cursor_state, saved_batches[key],
+                                                                    self._cursors[key]))
+            restore_rng(state["rng"])
+        if state["world_size"] != self.world_size:
+            self._continue_on_another_world_size(state["world_size"], self.cursor(train_loader),
+                                                 saved_batches.get(id(train_loader)))
+
+    def _continue_on_another_world_size(self, saved_world_size: int, train_cursor: LoaderCursor,
+                                        saved_batch: int | None) -> None:
+        """A checkpoint saved by another number of processes continues at the same point of the epoch (the
+        cursors were moved by `rescale_position`); an EpochBasedRunner counts `iter` in this run's epoch
+        length, so that iteration-based schedules (warm-up, `by_epoch=False`) keep their progress, while an
+        IterBasedRunner keeps counting steps. What differs from an uninterrupted run is said in a warning."""
+        if self.unit == "epoch":
+            self._iter = self._epoch * len(train_cursor) + train_cursor.state_dict()["position"]
+        now = train_cursor.global_batch
+        batch = (f"went from {saved_batch} to {now} videos: scale the lr with it (docs/distributed.md)"
+                 if saved_batch not in (None, now) else f"is {now} videos")
+        self.logger.warning(
+            "the checkpoint was saved with world size %d and this run has %d: training continues at epoch %d, "
+            "iteration %d of this run, but the data order from here on differs from the saved run's (each "
+            "epoch's samples are dealt to the processes differently), and the global batch %s",
+            saved_world_size, self.world_size, self._epoch + 1, self._iter + 1, batch)
 
 
 def check_workflow(data_loaders: list, workflow: list) -> None:

@@ -28,6 +28,15 @@ class LoaderCursor:
     def __len__(self) -> int:
         return len(self.loader)
 
+    @property
+    def global_batch(self) -> int | None:
+        """The samples one step reads over all processes: the batch size times the `DistributedSampler`'s
+        number of processes; None for a loader without a fixed batch size."""
+        batch_size = getattr(self.loader, "batch_size", None)
+        if batch_size is None:
+            return None
+        return batch_size * getattr(getattr(self.loader, "sampler", None), "num_replicas", 1)
+
     def _start_pass(self) -> None:
         sampler = getattr(self.loader, "sampler", None)
         if hasattr(sampler, "set_epoch"):
@@ -86,6 +95,21 @@ class LoaderCursor:
         self._iterator = None
         self.position = 0
         self._pending = state if state.get("pass_rng") is not None else None
+
+
+def rescale_position(state: dict, saved_batch: int | None, cursor: LoaderCursor) -> dict:
+    """A cursor state saved when a step read `saved_batch` samples over all processes, for `cursor`, whose
+    steps read another number (another number of processes, or another batch size): a position of `k` steps
+    becomes `k · saved_batch // cursor.global_batch` (at most the pass's length), as far into the pass.
+
+    Between two runs of several processes, whose `DistributedSampler`s deal one permutation (from the seed and
+    the epoch) to the processes in turn, the samples read together are a prefix of it: the resumed pass skips
+    none of the unread samples and reads fewer than one global batch again. A single-process loader shuffles
+    in another order, so to or from one process only the fraction of the pass carries over."""
+    batch = cursor.global_batch
+    if saved_batch is None or batch is None or saved_batch == batch or not state.get("position"):
+        return state
+    return dict(state, position=min(state["position"] * saved_batch // batch, len(cursor)))
 
 
 _END = object()

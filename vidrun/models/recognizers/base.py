@@ -3,25 +3,37 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
 from vidrun.models.registries import BACKBONES, HEADS
 from vidrun.registry import build_from_cfg
+from vidrun.utils import is_distributed
 
 AVERAGE_CLIPS = ("prob", "score", None)
 
 
 def parse_losses(losses: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
-    """The total loss (the sum of every term whose name contains 'loss') and every term as a float to log."""
-    log_vars = {name: float(value.detach().mean()) for name, value in losses.items()}
+    """The total loss (the sum of every term whose name contains 'loss') and every term as a float to log.
+
+    In a process group the logged values are the mean over every process (one all-reduce), so all ranks log
+    the same numbers, those of the global batch (exactly so when the per-process batches are equal); the
+    returned loss stays this process's own, for its backward. Every process must return the same terms."""
     terms = [value.mean() for name, value in losses.items() if "loss" in name]
     if not terms:
         raise ValueError(f"the head returned no loss term (keys: {sorted(losses)}); a term's name must contain "
                          f"'loss'")
     loss = sum(terms)
-    log_vars["loss"] = float(loss.detach())
-    return loss, log_vars
+    values = torch.stack([value.detach().float().mean() for value in losses.values()] + [loss.detach().float()])
+    return loss, dict(zip([*losses, "loss"], _mean_over_processes(values).tolist()))
+
+
+def _mean_over_processes(values: torch.Tensor) -> torch.Tensor:
+    if not is_distributed():
+        return values
+    dist.all_reduce(values)  # a sum: Gloo has no average
+    return values / dist.get_world_size()
 
 
 class BaseRecognizer(nn.Module):
@@ -77,7 +89,12 @@ class BaseRecognizer(nn.Module):
 
     def train_step(self, data_batch: dict, optimizer=None) -> dict:
         """The runner's training step: loss, the values to log and the number of videos."""
-        loss, log_vars = parse_losses(self(**data_batch))
+        return self.step_outputs(self(**data_batch), data_batch)
+
+    def step_outputs(self, losses: dict[str, torch.Tensor], data_batch: dict) -> dict:
+        """`train_step`'s outputs from the loss terms that `self(**data_batch)` returned. Split from the
+        forward for `DistributedDataParallelWrapper`, whose forward must run through DDP."""
+        loss, log_vars = parse_losses(losses)
         return dict(loss=loss, log_vars=log_vars, num_samples=len(data_batch["imgs"]))
 
     def val_step(self, data_batch: dict, optimizer=None) -> dict:
