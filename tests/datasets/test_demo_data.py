@@ -1,5 +1,7 @@
 """The generated demo set: layout, determinism, balanced classes, and labels that mean what they say."""
 import hashlib
+import io
+import sys
 
 import numpy as np
 import pytest
@@ -87,3 +89,13 @@ def test_labels_and_spec_checks():
         ClipSpec(num_frames=1)
     with pytest.raises(ValueError, match="num_train and num_val must be at least 1"):
         make_demo_data("unused", num_train=0)
+
+
+def test_a_terminal_sees_a_progress_bar_over_the_clips(tmp_path, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    make_demo_data(tmp_path, num_train=1, num_val=2, spec=ClipSpec(size=48, num_frames=8, radius=(5.0, 7.0)))
+    assert "demo data:   0%|" in sys.stderr.getvalue() and "0/3 [" in sys.stderr.getvalue()

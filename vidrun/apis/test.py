@@ -1,4 +1,5 @@
-"""Testing a trained model: scores per video with a progress line, metrics, and a results file."""
+"""Testing a trained model: scores per video (in one process or every rank its shard) with a progress bar,
+metrics, and a results file."""
 from __future__ import annotations
 
 import json
@@ -9,30 +10,32 @@ from typing import Any, TextIO
 import numpy as np
 from torch import nn
 
-from vidrun.runner.hooks.evaluation import single_process_test
+from vidrun.runner.inference_loops import multi_process_test, single_process_test
+from vidrun.utils.dist import get_dist_info
+from vidrun.utils.progress import progress_bar
 
 
-class ProgressLine:
-    """`tested 120/300 videos, 41.2 videos/s, about 4 s left`, rewritten in place on a terminal (elsewhere only
-    the last line is written)."""
+def test_model(model: nn.Module, data_loader: Any, show_progress: bool = True, distributed: bool = False,
+               stream: TextIO | None = None) -> list[np.ndarray] | None:
+    """One score vector per video of `data_loader.dataset`, in its order.
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr):
-        self.total, self.stream, self.start = total, stream, time.perf_counter()
-
-    def __call__(self, done: int) -> None:
-        if done < self.total and not self.stream.isatty():
-            return  # a log file gets the final line only
-        rate = done / max(time.perf_counter() - self.start, 1e-9)
-        left = (self.total - done) / rate if rate else 0.0
-        end = "\n" if done >= self.total else ""
-        self.stream.write(f"\rtested {done}/{self.total} videos, {rate:.1f} videos/s, about {left:.0f} s left{end}")
-        self.stream.flush()
-
-
-def test_model(model: nn.Module, data_loader: Any, show_progress: bool = True) -> list[np.ndarray]:
-    """One score vector per video of `data_loader.dataset`, in its order."""
-    progress = ProgressLine(len(data_loader.dataset)) if show_progress else None
-    return single_process_test(model, data_loader, progress)
+    `distributed`: every rank scores its shard of a loader built with `dist=True` and rank 0 gets the whole
+    list, the other ranks None (`multi_process_test`). With `show_progress`, a bar on a terminal, then on rank
+    0 a summary line such as `tested 300 videos in 7.1 s (42.3 videos/s)`, on `stream` (stderr by default).
+    """
+    stream = stream if stream is not None else sys.stderr
+    size = len(data_loader.dataset)
+    start = time.perf_counter()
+    with progress_bar(size, "test", "video", stream, enabled=show_progress) as bar:
+        if distributed:
+            results = multi_process_test(model, data_loader, bar)
+        else:
+            results = single_process_test(model, data_loader, bar)
+    seconds = time.perf_counter() - start
+    if show_progress and get_dist_info()[0] == 0:
+        stream.write(f"tested {size} videos in {seconds:.1f} s ({size / max(seconds, 1e-9):.1f} videos/s)\n")
+        stream.flush()
+    return results
 
 
 def save_results(path: str, dataset: Any, results: list[np.ndarray]) -> None:

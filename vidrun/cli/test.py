@@ -1,13 +1,19 @@
-"""`vidrun test CONFIG CHECKPOINT ...`: score a trained model on the config's test set."""
+"""`vidrun test CONFIG CHECKPOINT ...`: score a trained model on the config's test set, in one process or, with
+`--launcher pytorch|slurm`, in several (each scores a shard; rank 0 evaluates, prints and saves)."""
 from __future__ import annotations
 
 import argparse
 
+import torch.distributed as dist
+
 from vidrun.apis.test import metrics_table, save_results, test_model
-from vidrun.cli.common import add_config_arguments, load_config
+from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
+from vidrun.cli.errors import LaunchError
+from vidrun.config import Config
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
 from vidrun.models import build_model
 from vidrun.runner import load_checkpoint
+from vidrun.utils import barrier, get_dist_info
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,11 +27,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="FILE.json", help="save each video's class scores here")
     parser.add_argument("--average-clips", choices=["prob", "score", "none"],
                         help="how to merge a video's views (default: the config's test_cfg)")
+    add_launcher_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
+    try:
+        distributed = join_launcher(args, cfg)
+    except RuntimeError as error:  # not started by torchrun/srun: say how to start it, without a traceback
+        raise LaunchError(str(error)) from error
+    try:
+        code = _test(args, cfg, distributed)
+        barrier()  # leave together: under srun rank 0 holds the store that the others' shutdown still uses
+        return code
+    finally:
+        if distributed:
+            dist.destroy_process_group()
+
+
+def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
     model_cfg = cfg.model
     if args.average_clips:
         average = None if args.average_clips == "none" else args.average_clips
@@ -33,8 +54,13 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(model_cfg, test_cfg=cfg.get("test_cfg"))
     load_checkpoint(model, args.checkpoint)
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
-    loader = build_dataloader(dataset, **dataloader_settings(cfg.data, "test", dist=False, seed=None))
-    results = test_model(model, loader)
+    settings = dataloader_settings(cfg.data, "test", dist=distributed, seed=None)
+    # Every video once, in order, whatever `data.test_dataloader` says: the results file and the gathering of
+    # the ranks' shards rely on it.
+    settings.update(shuffle=False, drop_last=False)
+    results = test_model(model, build_dataloader(dataset, **settings), distributed=distributed)
+    if get_dist_info()[0] != 0:
+        return 0
     if args.out:
         save_results(args.out, dataset, results)
         print(f"per-video scores saved to {args.out}")

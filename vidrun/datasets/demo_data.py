@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from tqdm import tqdm
 
 from vidrun.datasets.demo_clips import CLASSES, DIRECTIONS, SHAPES, ClipSpec, label_of, render_clip
 from vidrun.datasets.video_writer import write_video
+from vidrun.utils.progress import progress_bar
 
 SPLITS = {"train": 0, "val": 1}
 FPS = 16
@@ -42,7 +44,8 @@ def _write_frames(folder: Path, clip: np.ndarray) -> None:
         Image.fromarray(frame).save(folder / f"img_{t:05d}.jpg", quality=95)
 
 
-def _write_split(root: Path, split: str, count: int, seed: int, spec: ClipSpec, rawframes: bool) -> None:
+def _write_split(root: Path, split: str, count: int, seed: int, spec: ClipSpec, rawframes: bool,
+                 progress: tqdm) -> None:
     lines, frame_lines = [], []
     for index in range(count):
         clip, label = _clip(seed, split, index, spec)
@@ -52,6 +55,7 @@ def _write_split(root: Path, split: str, count: int, seed: int, spec: ClipSpec, 
         if rawframes:
             _write_frames(root / "rawframes" / name, clip)
             frame_lines.append(f"{name} {len(clip)} {label}\n")
+        progress.update(1)
     # Annotations last: a set interrupted while writing has no annotation file and counts as missing.
     (root / f"{split}.txt").write_text("".join(lines))
     if rawframes:
@@ -66,8 +70,9 @@ def make_demo_data(root: str | Path, num_train: int = 240, num_val: int = 60, se
         raise ValueError(f"num_train and num_val must be at least 1, got {num_train} and {num_val}")
     (root / "videos").mkdir(parents=True, exist_ok=True)
     (root / "classes.txt").write_text("".join(f"{name}\n" for name in CLASSES))
-    for split, count in (("train", num_train), ("val", num_val)):
-        _write_split(root, split, count, seed, spec, rawframes)
+    with progress_bar(num_train + num_val, "demo data", "clip") as bar:
+        for split, count in (("train", num_train), ("val", num_val)):
+            _write_split(root, split, count, seed, spec, rawframes, bar)
     meta = dict(num_train=num_train, num_val=num_val, seed=seed, fps=FPS, classes=list(CLASSES),
                 rawframes=rawframes, **asdict(spec))
     (root / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")

@@ -1,3 +1,6 @@
+import io
+import sys
+
 import pytest
 import torch
 
@@ -76,6 +79,18 @@ def test_eval_scores_are_logged_as_val_lines(toy_model, make_loader, quiet_logge
     val = ScriptedScores(make_loader(size=8, shuffle=False), [0.5])
     run(toy_model, quiet_logger, tmp_path, make_loader(), EvalHook(val), length=1)
     assert any(line.startswith("Epoch(val) [1][6]") and "top1_acc: 0.5000" in line for line in quiet_logger.lines)
+
+
+def test_a_terminal_sees_a_progress_bar_during_evaluation(toy_model, make_loader, quiet_logger, tmp_path,
+                                                           monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    val = ScriptedScores(make_loader(size=8, shuffle=False), [0.5])
+    run(toy_model, quiet_logger, tmp_path, make_loader(), EvalHook(val), length=1)
+    assert sys.stderr.getvalue().startswith("\rval:   0%|")
 
 
 def test_ema_formula_and_swap(toy_model, make_loader, quiet_logger, tmp_path):

@@ -1,33 +1,25 @@
-"""`EvalHook` (`evaluation=dict(...)`): scores the model on the val set during training, keeps the best."""
+"""`EvalHook` (`evaluation=dict(...)`): scores the model on the val set during training, keeps the best;
+`DistEvalHook`, its distributed form: every rank scores its shard, rank 0 evaluates, every rank gets the scores."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
 from typing import Any
 
 import torch
+import torch.distributed as dist
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from vidrun.config import ConfigError
 from vidrun.runner.checkpointer import Checkpointer
 from vidrun.runner.hooks.hook import HOOKS, Hook
+from vidrun.runner.inference_loops import multi_process_test, single_process_test
+from vidrun.runner.result_gathering import broadcast_object
+from vidrun.utils.dist import is_distributed
+from vidrun.utils.progress import progress_bar
 
 GREATER_KEYS = ("acc", "top", "ar@", "auc", "precision", "map", "recall", "f1")
 LESS_KEYS = ("loss", "error")
-
-
-def single_process_test(model: torch.nn.Module, data_loader: Any,
-                        progress: Callable[[int], None] | None = None) -> list:
-    """Each sample's result, in loader order: `model(return_loss=False, **batch)` per batch, split per sample.
-    `progress(n)` is called with the number of samples done after each batch."""
-    model.eval()
-    results: list = []
-    with torch.no_grad():
-        for batch in data_loader:
-            output = model(return_loss=False, **batch)
-            results.extend(output.cpu().numpy() if isinstance(output, torch.Tensor) else output)
-            if progress is not None:
-                progress(len(results))
-    return results
 
 
 def infer_rule(key: str) -> str:
@@ -87,13 +79,18 @@ class EvalHook(Hook):
         return current + 1 >= self.start and (current + 1 - self.start) % self.interval == 0
 
     def evaluate(self, runner: Any) -> None:
-        scores = self.dataloader.dataset.evaluate(single_process_test(runner.model, self.dataloader),
-                                                  logger=runner.logger, **self.eval_kwargs)
+        scores = self.compute_scores(runner)
         buffer = runner.log_buffers["val"]
         buffer.output.update(scores)
         buffer.ready = True
         if self.save_best is not None and scores:
             self._keep_best(runner, scores)
+
+    def compute_scores(self, runner: Any) -> dict:
+        """The model's scores on the val set."""
+        with progress_bar(len(self.dataloader.dataset), "val", "video") as bar:
+            results = single_process_test(runner.model, self.dataloader, bar)
+        return self.dataloader.dataset.evaluate(results, logger=runner.logger, **self.eval_kwargs)
 
     def _keep_best(self, runner: Any, scores: dict) -> None:
         key = next(iter(scores)) if self.save_best == "auto" else self.save_best
@@ -103,17 +100,21 @@ class EvalHook(Hook):
         score = float(scores[key])
         better = self.best_score is None or (score > self.best_score if rule == "greater"
                                              else score < self.best_score)
-        if not better or math.isnan(score) or runner.rank != 0:
+        if not better or math.isnan(score):
             return
         number = runner.epoch + 1 if self.by_epoch else runner.iter + 1
         name = f"best_{key}_{'epoch' if self.by_epoch else 'iter'}_{number}.pth"
-        state = runner.checkpoint_state()
-        self.best_ckpt = str(Checkpointer(runner.work_dir, logger=runner.logger).save_best(
-            name, state["model"], state["optimizer"], state["meta"], state["extra"], previous=self.best_ckpt))
-        self.best_score = score
+        # Rank 0 writes the file; the other ranks keep the same record of it, so that every rank's state (and
+        # whichever rank's checkpoint a resume reads) agrees.
+        path = os.path.join(runner.work_dir, name)
+        if runner.rank == 0:
+            state = runner.checkpoint_state()
+            path = Checkpointer(runner.work_dir, logger=runner.logger).save_best(
+                name, state["model"], state["optimizer"], state["meta"], state["extra"], previous=self.best_ckpt)
+            runner.logger.info("best %s so far: %.4f, saved as %s", key, score, path)
+        self.best_score, self.best_ckpt = score, str(path)
         runner.meta = runner.meta if runner.meta is not None else {}
         runner.meta.setdefault("hook_msgs", {}).update(best_score=score, best_ckpt=self.best_ckpt)
-        runner.logger.info("best %s so far: %.4f, saved as %s", key, score, self.best_ckpt)
 
     def state_dict(self) -> dict:
         return {"best_score": self.best_score, "best_ckpt": self.best_ckpt, "initial_done": self._initial_done}
@@ -121,3 +122,42 @@ class EvalHook(Hook):
     def load_state_dict(self, state: dict) -> None:
         self.best_score, self.best_ckpt = state["best_score"], state["best_ckpt"]
         self._initial_done = bool(state["initial_done"])
+
+
+def broadcast_bn_buffers(model: torch.nn.Module) -> None:
+    """Give every rank rank 0's batch-norm statistics (`running_mean`, `running_var`, `num_batches_tracked`):
+    DDP with `broadcast_buffers=False` lets each rank's drift apart with the batches it saw."""
+    for module in model.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            for buffer in (module.running_mean, module.running_var, module.num_batches_tracked):
+                if buffer is not None:
+                    dist.broadcast(buffer, 0)
+
+
+@HOOKS.register_module()
+class DistEvalHook(EvalHook):
+    """`EvalHook` for distributed training, with a val loader built with `dist=True` (no shuffling): every rank
+    runs the model over its shard, rank 0 gathers the results in data-set order and evaluates them, and the
+    scores are broadcast, so that every rank logs, compares and keeps the same best score (only rank 0 writes
+    files and log lines). `broadcast_bn_buffer` first copies rank 0's batch-norm statistics to every rank, so
+    that all shards are scored by one model. Results travel through the process group; with `tmpdir` (and
+    `gpu_collect=False`) through files in that directory instead (see `collect_results`)."""
+
+    def __init__(self, dataloader: Any, start: int | None = None, interval: int = 1, by_epoch: bool = True,
+                 save_best: str | None = None, rule: str | None = None, broadcast_bn_buffer: bool = True,
+                 tmpdir: str | None = None, gpu_collect: bool = False, **eval_kwargs: Any):
+        super().__init__(dataloader, start, interval, by_epoch, save_best, rule, **eval_kwargs)
+        self.broadcast_bn_buffer = broadcast_bn_buffer
+        self.tmpdir = None if gpu_collect else tmpdir
+
+    def compute_scores(self, runner: Any) -> dict:
+        if not is_distributed():
+            return super().compute_scores(runner)
+        if self.broadcast_bn_buffer:
+            broadcast_bn_buffers(runner.model)
+        with progress_bar(len(self.dataloader.dataset), "val", "video") as bar:
+            results = multi_process_test(runner.model, self.dataloader, bar, self.tmpdir)
+        scores = None
+        if runner.rank == 0:
+            scores = self.dataloader.dataset.evaluate(results, logger=runner.logger, **self.eval_kwargs)
+        return broadcast_object(scores)
