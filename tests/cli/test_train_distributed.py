@@ -1,5 +1,5 @@
-"""`vidrun train --launcher pytorch` under torchrun: two Gloo processes on the CPU train exactly as one process
-with the same global batch; checkpoints resume across world sizes; a rank that dies or hangs ends the job with
+"""`vidrun train --launcher pytorch` under torchrun: two Gloo processes on the CPU train and evaluate exactly as
+one process with the same global batch; checkpoints resume across world sizes; a rank that dies or hangs ends the job with
 an error instead of a hang; outside torchrun the launcher is a clean error."""
 import json
 import os
@@ -66,7 +66,7 @@ class StopRank1(Hook):
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("distributed")
-    make_demo_data(root / "data", num_train=8, num_val=1,
+    make_demo_data(root / "data", num_train=8, num_val=3,
                    spec=ClipSpec(size=32, num_frames=8, radius=(4.0, 5.0), speed=(1.0, 1.5)))
     (root / "tiny.py").write_text(CONFIG.format(repo=REPO, data=root / "data"))
     (root / "stop_rank1.py").write_text(STOP_HOOK)
@@ -98,10 +98,17 @@ def torchrun(workspace, config, *options):
     return done.returncode, done.stdout, time.monotonic() - start
 
 
-def train_losses(work_dir):
+def log_lines(work_dir, mode):
     (log,) = Path(work_dir).glob("*.log.json")
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
-    return {(line["epoch"], line["iter"]): line["loss"] for line in lines if line.get("mode") == "train"}
+    return [line for line in map(json.loads, log.read_text().splitlines()) if line.get("mode") == mode]
+
+
+def train_losses(work_dir):
+    return {(line["epoch"], line["iter"]): line["loss"] for line in log_lines(work_dir, "train")}
+
+
+def val_scores(work_dir):
+    return {line["epoch"]: line["top1_acc"] for line in log_lines(work_dir, "val")}
 
 
 def weights(checkpoint):
@@ -116,12 +123,13 @@ def assert_close_weights(a, b):
 @pytest.fixture(scope="module")
 def one_process(workspace):
     """The reference: one process reading 4 videos a step (the global batch of 2 processes x 2), 3 epochs."""
-    return train_in_process(workspace, "one", "--cfg-options", "data.videos_per_gpu=4", "runner.max_epochs=3")
+    return train_in_process(workspace, "one", "--validate", "--cfg-options", "data.videos_per_gpu=4",
+                            "runner.max_epochs=3")
 
 
 @pytest.fixture(scope="module")
 def two_processes(workspace):
-    code, output, _ = torchrun(workspace, "tiny.py", "--work-dir", "two")
+    code, output, _ = torchrun(workspace, "tiny.py", "--work-dir", "two", "--validate")
     assert code == 0, output[-3000:]
     return workspace / "two", output
 
@@ -134,6 +142,8 @@ def test_two_processes_train_as_one_with_the_same_global_batch(one_process, two_
     assert losses.keys() == reference.keys()
     assert losses == pytest.approx(reference, abs=2e-5)
     assert_close_weights(weights(work_dir / "epoch_2.pth"), weights(one_process / "epoch_2.pth"))
+    # DistEvalHook: each process scores its share of the 3 val videos (one is padding), rank 0 evaluates
+    assert val_scores(work_dir) == {epoch: val_scores(one_process)[epoch] for epoch in (1, 2)}
     meta = torch.load(work_dir / "epoch_2.pth", weights_only=True)["meta"]
     assert meta["world_size"] == 2
     # rank 0 alone writes the files and the log lines; rank 1 prints errors only

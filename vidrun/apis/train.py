@@ -10,7 +10,7 @@ from torch.optim import Optimizer
 from torch.utils.data import Dataset
 
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
-from vidrun.runner import DistSamplerSeedHook, EvalHook, build_optimizer, build_runner
+from vidrun.runner import DistEvalHook, DistSamplerSeedHook, EvalHook, build_optimizer, build_runner
 from vidrun.runner.builder import runner_config
 from vidrun.runner.checkpointer import find_latest_checkpoint
 from vidrun.runner.default_hooks import with_fp16
@@ -20,10 +20,14 @@ from vidrun.utils import barrier, get_dist_info
 
 
 def _evaluation_hook(cfg, distributed: bool) -> EvalHook:
-    """`EvalHook` over `data.val` (test mode) with the `evaluation` settings."""
+    """`EvalHook` over `data.val` (test mode) with the `evaluation` settings; distributed, `DistEvalHook` over
+    a loader that gives each process its shard, in order."""
     val_dataset = build_dataset(cfg.data.val, dict(test_mode=True))
     settings = dataloader_settings(cfg.data, "val", dist=distributed, seed=cfg.get("seed"))
-    return EvalHook(build_dataloader(val_dataset, **settings), **dict(cfg.get("evaluation") or {}))
+    if distributed:  # every video once, in order: the gathering of the shards relies on it
+        settings.update(shuffle=False, drop_last=False)
+    hook = DistEvalHook if distributed else EvalHook
+    return hook(build_dataloader(val_dataset, **settings), **dict(cfg.get("evaluation") or {}))
 
 
 def _resume_point(cfg, logger: logging.Logger, distributed: bool) -> str | None:

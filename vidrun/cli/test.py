@@ -8,7 +8,6 @@ import torch.distributed as dist
 
 from vidrun.apis.test import metrics_table, save_results, test_model
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
-from vidrun.cli.errors import LaunchError
 from vidrun.config import Config
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
 from vidrun.models import build_model
@@ -33,10 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
-    try:
-        distributed = join_launcher(args, cfg)
-    except RuntimeError as error:  # not started by torchrun/srun: say how to start it, without a traceback
-        raise LaunchError(str(error)) from error
+    distributed = join_launcher(args, cfg)
     try:
         code = _test(args, cfg, distributed)
         barrier()  # leave together: under srun rank 0 holds the store that the others' shutdown still uses

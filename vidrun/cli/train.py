@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import os
 import time
 
@@ -10,7 +11,6 @@ import torch.distributed as dist
 
 from vidrun.apis import train_model
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
-from vidrun.cli.errors import LaunchError
 from vidrun.datasets import build_dataset
 from vidrun.models import build_model
 from vidrun.utils import collect_env, get_dist_info, get_logger, init_random_seed, set_random_seed
@@ -58,14 +58,6 @@ def _datasets(cfg) -> list:
     return datasets
 
 
-def _join(args: argparse.Namespace, cfg) -> bool:
-    """Join the process group of `--launcher`; whether the run is distributed."""
-    try:
-        return join_launcher(args, cfg)
-    except RuntimeError as error:  # not started by torchrun/srun, or no rendezvous: say how, no traceback
-        raise LaunchError(str(error)) from error
-
-
 def _shared_seed(seed: int | None, distributed: bool) -> int:
     """`seed`, else a fresh one; distributed, rank 0's for every rank (fresh ones would differ). All
     processes share the seed, as in the tutorial's toolbox: the samplers shuffle alike and DDP starts from
@@ -80,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     _apply_arguments(cfg, args)
     get_logger("vidrun", log_level=cfg.get("log_level", "INFO"))  # rank-aware before joining, for its warnings
-    distributed = _join(args, cfg)
+    distributed = join_launcher(args, cfg)
     try:
         return _train(args, cfg, distributed)
     finally:
         if distributed:
+            gc.collect()  # the DDP wrapper, held in reference cycles, must go before its process group does
             dist.destroy_process_group()
 
 

@@ -5,6 +5,7 @@ an optimizer, an optimizer constructor or a hook that a config can name.
 """
 from vidrun.runner.base_runner import BaseRunner
 from vidrun.runner.builder import build_runner
+from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
 from vidrun.runner.checkpoint import load_checkpoint, save_checkpoint
 from vidrun.runner.epoch_based_runner import EpochBasedRunner
 from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
@@ -15,9 +16,11 @@ from vidrun.runner.optimizer import (OPTIMIZER_BUILDERS, OPTIMIZERS, DefaultOpti
                                      build_optimizer, build_optimizer_constructor)
 from vidrun.runner.priority import Priority, get_priority
 from vidrun.runner.registries import RUNNERS
+from vidrun.runner.result_gathering import collect_results
 
 __all__ = [
-    "BaseRunner", "DefaultOptimizerConstructor", "EpochBasedRunner", "IterBasedRunner", "LogBuffer",
-    "OPTIMIZERS", "OPTIMIZER_BUILDERS", "Priority", "RUNNERS", "build_optimizer", "build_optimizer_constructor",
-    "build_runner", "get_priority", "load_checkpoint", "save_checkpoint", *_hook_names,
+    "BaseRunner", "DefaultOptimizerConstructor", "DistributedDataParallelWrapper", "EpochBasedRunner",
+    "IterBasedRunner", "LogBuffer", "OPTIMIZERS", "OPTIMIZER_BUILDERS", "Priority", "RUNNERS", "build_optimizer",
+    "build_optimizer_constructor", "build_runner", "collect_results", "convert_sync_batchnorm", "get_priority",
+    "load_checkpoint", "save_checkpoint", *_hook_names,
 ]

@@ -1,4 +1,5 @@
-"""The state hooks keep across a resume, stored in checkpoints under `hooks`, keyed by hook class name."""
+"""The state hooks keep across a resume, stored in checkpoints under `hooks`, keyed by hook class name (or the
+class's `STATE_KEY`, where two classes share one state: `DistEvalHook` resumes `EvalHook`'s and back)."""
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ def _keys(hooks: list[Hook]) -> list[str]:
     seen: Counter = Counter()
     keys = []
     for hook in hooks:
-        name = type(hook).__name__
+        name = getattr(type(hook), "STATE_KEY", type(hook).__name__)
         seen[name] += 1
         keys.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
     return keys

@@ -1,7 +1,8 @@
 """The built-in hooks, one a module; importing this package registers them all in `HOOKS`."""
 from vidrun.runner.hooks.checkpoint import CheckpointHook
 from vidrun.runner.hooks.ema import EMAHook
-from vidrun.runner.hooks.evaluation import EvalHook, single_process_test
+from vidrun.runner.hooks.evaluation import DistEvalHook, EvalHook
+from vidrun.runner.inference_loops import multi_process_test, single_process_test
 from vidrun.runner.hooks.fp16 import Fp16OptimizerHook
 from vidrun.runner.hooks.hook import EVENTS, HOOKS, Hook
 from vidrun.runner.hooks.iter_timer import IterTimerHook
@@ -25,12 +26,12 @@ from vidrun.runner.hooks.param_updater import LrUpdaterHook, MomentumUpdaterHook
 from vidrun.runner.hooks.sampler_seed import DistSamplerSeedHook
 
 __all__ = [
-    "CheckpointHook", "CosineAnnealingLrUpdaterHook", "CosineAnnealingMomentumUpdaterHook",
+    "CheckpointHook", "DistEvalHook", "CosineAnnealingLrUpdaterHook", "CosineAnnealingMomentumUpdaterHook",
     "CosineRestartLrUpdaterHook", "CyclicLrUpdaterHook", "CyclicMomentumUpdaterHook", "DistSamplerSeedHook",
     "EMAHook", "EVENTS", "EmptyCacheHook", "EvalHook", "ExpLrUpdaterHook", "FixedLrUpdaterHook", "Fp16OptimizerHook",
     "FlatCosineAnnealingLrUpdaterHook", "GradientCumulativeOptimizerHook", "HOOKS", "Hook", "InvLrUpdaterHook",
     "IterTimerHook", "LinearAnnealingLrUpdaterHook", "LinearAnnealingMomentumUpdaterHook", "LoggerHook",
     "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
     "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
-    "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "single_process_test",
+    "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
 ]

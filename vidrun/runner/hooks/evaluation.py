@@ -143,6 +143,8 @@ class DistEvalHook(EvalHook):
     that all shards are scored by one model. Results travel through the process group; with `tmpdir` (and
     `gpu_collect=False`) through files in that directory instead (see `collect_results`)."""
 
+    STATE_KEY = "EvalHook"  # a run saved by N processes resumes its best score on one, and back
+
     def __init__(self, dataloader: Any, start: int | None = None, interval: int = 1, by_epoch: bool = True,
                  save_best: str | None = None, rule: str | None = None, broadcast_bn_buffer: bool = True,
                  tmpdir: str | None = None, gpu_collect: bool = False, **eval_kwargs: Any):
