@@ -246,14 +246,20 @@ def test_checkpoint_config_with_max_keep_ckpts(tmp_path, make_model, make_loader
 
 
 def test_log_config(tmp_path, make_model, make_loader, quiet_logger):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     _, _, runner = run_snippet("""
         log_config = dict(
             interval=50,
             hooks=[
                 dict(type='TextLoggerHook'),
+                dict(type='TensorboardLoggerHook')
             ])
     """, tmp_path, make_model, make_loader, quiet_logger)
     assert [(r["epoch"], r["iter"]) for r in json_records(runner)] == [(1, 3), (2, 3), (3, 3)]
+    events = EventAccumulator(str(tmp_path / "work" / "tf_logs"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("train/loss")] == [3, 6, 9]
 
 
 def test_evaluation(tmp_path, make_model, make_loader, quiet_logger):
