@@ -10,11 +10,14 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script,args", [("decode.py", ["--quick"]),
-                                         ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"]),
-                                         ("train_throughput.py", ["--quick"])])
-def test_benchmark_runs(script, args, tmp_path):
+@pytest.mark.parametrize("script,args,expected", [
+    ("decode.py", ["--quick"], "ratio"),
+    ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"], "ratio"),
+    ("train_throughput.py", ["--quick"], "ratio"),
+    ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),
+])
+def test_benchmark_runs(script, args, expected, tmp_path):
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
                          cwd=tmp_path, timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "ratio" in out.stdout
+    assert expected in out.stdout
