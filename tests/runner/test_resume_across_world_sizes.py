@@ -51,3 +51,17 @@ def test_two_process_checkpoint_mid_epoch_resumes_in_one_process(tmp_path, make_
     warning = next(line for line in quiet_logger.lines if "world size" in line)
     assert "saved with world size 2 and this run has 1" in warning
     assert "continues at epoch 2, iteration 19" in warning and "went from 6 to 2 videos" in warning
+
+
+def test_another_batch_size_on_the_same_world_size_is_recounted_too(tmp_path, make_model, make_loader,
+                                                                     quiet_logger):
+    # One process, 4 videos a step (6 steps an epoch); iter_8.pth is epoch 1 and 2 steps (8 videos read).
+    dataset = make_loader(size=24).dataset
+    run(make_model(), tmp_path / "four", DataLoader(dataset, batch_size=4, shuffle=True), 1, quiet_logger,
+        ckpt_interval=8)
+    # Resumed with 2 videos a step: 12 steps an epoch, 4 of epoch 2 read.
+    seen = run(make_model(), tmp_path / "two", DataLoader(dataset, batch_size=2, shuffle=True), 1, quiet_logger,
+               resume_from=tmp_path / "four" / "iter_8.pth")
+    assert seen[0] == (1, 12 + 4, 4) and len(seen) == 12 - 4
+    warning = next(line for line in quiet_logger.lines if "resuming:" in line)
+    assert "world size" not in warning and "went from 4 to 2 videos" in warning

@@ -10,7 +10,7 @@ from torch.optim import Optimizer
 from torch.utils.data import Dataset
 
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
-from vidrun.runner import DistEvalHook, DistSamplerSeedHook, EvalHook, build_optimizer, build_runner
+from vidrun.runner import DistEvalHook, EvalHook, build_optimizer, build_runner
 from vidrun.runner.builder import runner_config
 from vidrun.runner.checkpointer import find_latest_checkpoint
 from vidrun.runner.default_hooks import with_fp16
@@ -19,15 +19,23 @@ from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sy
 from vidrun.utils import barrier, get_dist_info
 
 
+DIST_ONLY_EVALUATION_KEYS = ("broadcast_bn_buffer", "tmpdir", "gpu_collect")  # DistEvalHook's own
+
+
 def _evaluation_hook(cfg, distributed: bool) -> EvalHook:
     """`EvalHook` over `data.val` (test mode) with the `evaluation` settings; distributed, `DistEvalHook` over
-    a loader that gives each process its shard, in order."""
+    a loader that gives each process its shard, in order. `DistEvalHook`'s own keys are dropped in one
+    process."""
     val_dataset = build_dataset(cfg.data.val, dict(test_mode=True))
     settings = dataloader_settings(cfg.data, "val", dist=distributed, seed=cfg.get("seed"))
     if distributed:  # every video once, in order: the gathering of the shards relies on it
         settings.update(shuffle=False, drop_last=False)
+    options = dict(cfg.get("evaluation") or {})
+    if not distributed:  # a config written for several processes also runs (or resumes) in one
+        for key in DIST_ONLY_EVALUATION_KEYS:
+            options.pop(key, None)
     hook = DistEvalHook if distributed else EvalHook
-    return hook(build_dataloader(val_dataset, **settings), **dict(cfg.get("evaluation") or {}))
+    return hook(build_dataloader(val_dataset, **settings), **options)
 
 
 def _resume_point(cfg, logger: logging.Logger, distributed: bool) -> str | None:
@@ -70,7 +78,8 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
 
     `distributed` (inside a process group, see `init_dist`): each process trains on its shard of the data
     through `DistributedDataParallelWrapper` (`find_unused_parameters` from the config, BatchNorm made
-    `SyncBatchNorm` with `sync_bn=True`), every epoch reshuffled by `DistSamplerSeedHook`; rank 0 alone
+    `SyncBatchNorm` with `sync_bn=True`), every epoch reshuffled (the runner's data cursor calls the
+    sampler's `set_epoch` at each pass, mid-epoch resume included, so `DistSamplerSeedHook` is not needed); rank 0 alone
     writes logs and checkpoints, and every rank returns once training has ended on all of them.
     """
     logger = logger or logging.getLogger("vidrun")
@@ -84,8 +93,6 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
     runner.register_training_hooks(cfg.get("lr_config"), with_fp16(cfg.get("optimizer_config"), cfg.get("fp16")),
                                    cfg.get("checkpoint_config"), cfg.get("log_config"), cfg.get("momentum_config"),
                                    custom_hooks_config=cfg.get("custom_hooks"))
-    if distributed:  # as the tutorial's toolbox does; the runner's data cursor sets the same epoch anyway
-        runner.register_hook(DistSamplerSeedHook())
     if validate:
         runner.register_hook(_evaluation_hook(cfg, distributed), priority="LOW")
     resume_from = _resume_point(cfg, logger, distributed)

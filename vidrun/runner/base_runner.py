@@ -264,26 +264,31 @@ class BaseRunner:
                 self._cursors[key].load_state_dict(rescale_position(cursor_state, saved_batches[key],
                                                                     self._cursors[key]))
             restore_rng(state["rng"])
-        if state["world_size"] != self.world_size:
-            self._continue_on_another_world_size(state["world_size"], self.cursor(train_loader),
-                                                 saved_batches.get(id(train_loader)))
+        train_cursor = self.cursor(train_loader)
+        saved_batch = saved_batches.get(id(train_loader))
+        if state["world_size"] != self.world_size or saved_batch not in (None, train_cursor.global_batch):
+            self._continue_with_other_batches(state["world_size"], train_cursor, saved_batch)
 
-    def _continue_on_another_world_size(self, saved_world_size: int, train_cursor: LoaderCursor,
-                                        saved_batch: int | None) -> None:
-        """A checkpoint saved by another number of processes continues at the same point of the epoch (the
-        cursors were moved by `rescale_position`); an EpochBasedRunner counts `iter` in this run's epoch
-        length, so that iteration-based schedules (warm-up, `by_epoch=False`) keep their progress, while an
-        IterBasedRunner keeps counting steps. What differs from an uninterrupted run is said in a warning."""
+    def _continue_with_other_batches(self, saved_world_size: int, train_cursor: LoaderCursor,
+                                     saved_batch: int | None) -> None:
+        """A checkpoint saved by another number of processes, or with another global batch, continues at the
+        same point of the epoch (the cursors were moved by `rescale_position`); an EpochBasedRunner counts
+        `iter` in this run's epoch length, so that iteration-based schedules (warm-up, `by_epoch=False`) keep
+        their progress, while an IterBasedRunner keeps counting steps. What differs from an uninterrupted run
+        is said in a warning."""
         if self.unit == "epoch":
             self._iter = self._epoch * len(train_cursor) + train_cursor.state_dict()["position"]
         now = train_cursor.global_batch
-        batch = (f"went from {saved_batch} to {now} videos: scale the lr with it (docs/distributed.md)"
-                 if saved_batch not in (None, now) else f"is {now} videos")
-        self.logger.warning(
-            "the checkpoint was saved with world size %d and this run has %d: training continues at epoch %d, "
-            "iteration %d of this run, but the data order from here on differs from the saved run's (each "
-            "epoch's samples are dealt to the processes differently), and the global batch %s",
-            saved_world_size, self.world_size, self._epoch + 1, self._iter + 1, batch)
+        changes = []
+        if saved_world_size != self.world_size:
+            changes.append(f"it was saved with world size {saved_world_size} and this run has {self.world_size}, "
+                           f"so the data order from here on differs from the saved run's (each epoch's samples "
+                           f"are dealt to the processes differently)")
+        if saved_batch not in (None, now):
+            changes.append(f"the global batch went from {saved_batch} to {now} videos: scale the lr with it "
+                           f"(docs/distributed.md)")
+        self.logger.warning("resuming: %s; training continues at epoch %d, iteration %d of this run",
+                            "; ".join(changes), self._epoch + 1, self._iter + 1)
 
 
 def check_workflow(data_loaders: list, workflow: list) -> None:

@@ -21,21 +21,25 @@ class Progress(Protocol):
 
 def _infer(model: torch.nn.Module, data_loader: Any, progress: Progress | None, scale: int = 1,
            cap: int | None = None) -> list:
-    """Each sample's result in loader order: `model(return_loss=False, **batch)` with the batch on the model's
-    device, split per sample. After each batch `progress` moves to `scale` times the samples done, at most
+    """Each sample's result in loader order: `model(return_loss=False, **batch)` in eval mode with the batch on
+    the model's device, split per sample; the model's mode is restored afterwards. After each batch `progress` moves to `scale` times the samples done, at most
     `cap`."""
+    was_training = model.training
     model.eval()
     device = model_device(model)
     results: list = []
     shown = 0
-    with torch.no_grad():
-        for batch in data_loader:
-            output = model(return_loss=False, **to_device(batch, device))
-            results.extend(output.cpu().numpy() if isinstance(output, torch.Tensor) else output)
-            if progress is not None:
-                count = len(results) * scale if cap is None else min(len(results) * scale, cap)
-                progress.update(count - shown)
-                shown = count
+    try:
+        with torch.no_grad():
+            for batch in data_loader:
+                output = model(return_loss=False, **to_device(batch, device))
+                results.extend(output.cpu().numpy() if isinstance(output, torch.Tensor) else output)
+                if progress is not None:
+                    count = len(results) * scale if cap is None else min(len(results) * scale, cap)
+                    progress.update(count - shown)
+                    shown = count
+    finally:
+        model.train(was_training)  # an evaluation during training leaves the model training
     return results
 
 

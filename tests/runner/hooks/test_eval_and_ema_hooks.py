@@ -51,6 +51,21 @@ def test_interval_start_kwargs_and_best_checkpoint(toy_model, make_loader, quiet
     assert saved["meta"]["epoch"] == 2
 
 
+class TrainingMode(Hook):
+    def __init__(self):
+        self.modes = []
+
+    def before_train_iter(self, runner):
+        self.modes.append(runner.model.training)
+
+
+def test_training_goes_on_in_train_mode_after_an_evaluation(toy_model, make_loader, quiet_logger, tmp_path):
+    val = ScriptedScores(make_loader(size=8, shuffle=False), [0.5] * 3)
+    modes = TrainingMode()
+    run(toy_model, quiet_logger, tmp_path, make_loader(), EvalHook(val, start=0), length=2, extra=[modes])
+    assert modes.modes and all(modes.modes)  # evaluated before epoch 1 (start=0): BN and dropout still train
+
+
 def test_a_best_score_of_zero_counts(toy_model, make_loader, quiet_logger, tmp_path):
     val = ScriptedScores(make_loader(size=8, shuffle=False), [0.0, 0.0])
     hook = EvalHook(val, save_best="top1_acc")
