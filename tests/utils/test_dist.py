@@ -5,7 +5,7 @@ import socket
 import pytest
 import torch.distributed as dist
 
-from vidrun.utils.dist import barrier, get_dist_info, init_dist, master_only
+from vidrun.utils.dist import LaunchError, barrier, get_dist_info, init_dist, master_only
 
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 def test_pytorch_launcher_outside_torchrun_names_the_missing_variables(clean_env):
-    with pytest.raises(RuntimeError, match="RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.*torchrun"):
+    with pytest.raises(LaunchError, match="RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.*torchrun"):
         init_dist("pytorch")
 
 
@@ -34,7 +34,7 @@ def test_unknown_launcher_is_an_error():
 
 
 def test_slurm_without_srun_names_the_missing_variables(clean_env):
-    with pytest.raises(RuntimeError, match="SLURM_PROCID, SLURM_NTASKS, SLURM_NODELIST.*srun"):
+    with pytest.raises(LaunchError, match="SLURM_PROCID, SLURM_NTASKS, SLURM_NODELIST.*srun"):
         init_dist("slurm")
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from vidrun.cli.errors import LaunchError
 from vidrun.config import Config, parse_cfg_options
 from vidrun.utils.dist import LAUNCHERS, init_dist
 
@@ -34,12 +33,9 @@ def add_launcher_argument(parser: argparse.ArgumentParser) -> None:
 
 def join_launcher(args: argparse.Namespace, cfg: Config) -> bool:
     """Join the process group of `--launcher` with the config's `dist_params`; whether the run is distributed.
-    A process not started by torchrun or srun, or a failed rendezvous, is a `LaunchError` saying how to start
-    it (exit code 2, no traceback)."""
+    A process not started by torchrun or srun is a `LaunchError` saying how to start it (exit code 2, no
+    traceback); other failures (a rendezvous that times out, a CUDA device that is missing) keep theirs."""
     if args.launcher == "none":
         return False
-    try:
-        init_dist(args.launcher, **dict(cfg.get("dist_params") or {}))
-    except RuntimeError as error:
-        raise LaunchError(str(error)) from error
+    init_dist(args.launcher, **dict(cfg.get("dist_params") or {}))
     return True

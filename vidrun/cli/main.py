@@ -7,8 +7,8 @@ import sys
 from vidrun import __version__
 from vidrun.cli import (analyze_logs, demo, infer, make_demo_data, plot_curve, plot_lr, print_config, test,
                         train)
-from vidrun.cli.errors import LaunchError
 from vidrun.config import ConfigError
+from vidrun.utils.dist import LaunchError
 
 # Each subcommand module adds its own parser; later subcommands (train, test, ...) join this list.
 SUBCOMMANDS = [train, test, infer, demo, print_config, plot_lr, plot_curve, analyze_logs, make_demo_data]

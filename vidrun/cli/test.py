@@ -12,6 +12,7 @@ from vidrun.config import Config
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
 from vidrun.models import build_model
 from vidrun.runner import load_checkpoint
+from vidrun.runner.device import training_device
 from vidrun.utils import barrier, get_dist_info
 
 
@@ -49,6 +50,7 @@ def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
         model_cfg = dict(model_cfg, test_cfg=dict(model_cfg.get("test_cfg") or {}, average_clips=average))
     model = build_model(model_cfg, test_cfg=cfg.get("test_cfg"))
     load_checkpoint(model, args.checkpoint)
+    model = model.to(training_device())  # this process's GPU (cuda:LOCAL_RANK) where there is one
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     settings = dataloader_settings(cfg.data, "test", dist=distributed, seed=None)
     # Every video once, in order, whatever `data.test_dataloader` says: the results file and the gathering of

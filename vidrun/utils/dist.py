@@ -16,6 +16,11 @@ TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER
 DEFAULT_PORT = 29500
 
 
+class LaunchError(RuntimeError):
+    """The process was not started by the launcher it names (torchrun's or srun's variables are missing); the
+    message says how to start it. Commands end on it with exit code 2 and no traceback."""
+
+
 def get_dist_info() -> tuple[int, int]:
     """`(rank, world_size)`: from the initialised process group, else from the variables `torchrun` sets
     (`RANK`, `WORLD_SIZE`, so that logging is rank-aware before the group exists), else `(0, 1)`."""
@@ -60,7 +65,7 @@ def init_dist(launcher: str, backend: str | None = None, timeout: float | None =
         _export_slurm_variables(port)
     missing = [name for name in TORCHRUN_VARIABLES if name not in os.environ]
     if missing:
-        raise RuntimeError(f"--launcher {launcher}: the variables {', '.join(missing)} are not set; start the "
+        raise LaunchError(f"--launcher {launcher}: the variables {', '.join(missing)} are not set; start the "
                            f"command under torchrun (torchrun --nproc_per_node=N -m vidrun ... --launcher "
                            f"pytorch) or srun (--launcher slurm), or use --launcher none")
     backend = backend or default_backend()
@@ -81,11 +86,11 @@ def _export_slurm_variables(port: int | None) -> None:
     needed = ("SLURM_PROCID", "SLURM_NTASKS", "SLURM_NODELIST")
     missing = [name for name in needed if name not in os.environ]
     if missing:
-        raise RuntimeError(f"--launcher slurm: the variables {', '.join(missing)} are not set; start the command "
+        raise LaunchError(f"--launcher slurm: the variables {', '.join(missing)} are not set; start the command "
                            f"with srun")
     if "MASTER_ADDR" not in os.environ:
         if shutil.which("scontrol") is None:
-            raise RuntimeError("--launcher slurm: MASTER_ADDR is not set and scontrol, which would name the "
+            raise LaunchError("--launcher slurm: MASTER_ADDR is not set and scontrol, which would name the "
                                "first host of SLURM_NODELIST, is not on PATH")
         hosts = subprocess.run(["scontrol", "show", "hostnames", os.environ["SLURM_NODELIST"]], check=True,
                                capture_output=True, text=True).stdout.split()

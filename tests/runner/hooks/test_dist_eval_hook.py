@@ -14,7 +14,7 @@ from torch.utils.data import Dataset
 
 from vidrun.datasets import build_dataloader
 from vidrun.runner import EpochBasedRunner
-from vidrun.runner.hooks.evaluation import DistEvalHook
+from vidrun.runner.hooks.dist_evaluation import DistEvalHook
 from vidrun.runner.hooks.hook import HOOKS
 from vidrun.runner.inference_loops import single_process_test
 
@@ -66,6 +66,11 @@ class Points(Dataset):
                 "checksum": float(sum(i * r[0] for i, r in enumerate(results)))}
 
 
+class Unscorable(Points):
+    def evaluate(self, results, logger=None, **kwargs):
+        raise ValueError("no metric named 'x'")
+
+
 def _norm_state(model):
     norm = model.module.norm
     return [norm.running_mean.clone(), norm.running_var.clone(), norm.num_batches_tracked.clone()]
@@ -112,6 +117,12 @@ def _evaluate_and_check(rank: int, work_dir: str) -> None:
     dist.all_gather_object(seen, (dict(runner.log_buffers["val"].output), hook.state_dict(),
                                   runner.meta["hook_msgs"]))
     assert seen[0] == seen[1] and seen[0][1]["best_score"] == expected["top1_acc"]
+
+    # An evaluation that fails on rank 0 fails on every rank, instead of leaving the others waiting.
+    failing = DistEvalHook(build_dataloader(Unscorable(), videos_per_gpu=2, workers_per_gpu=0, dist=True,
+                                            shuffle=False))
+    with pytest.raises(ValueError if rank == 0 else RuntimeError, match="no metric named 'x'"):
+        failing.evaluate(runner)
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """The built-in hooks, one a module; importing this package registers them all in `HOOKS`."""
 from vidrun.runner.hooks.checkpoint import CheckpointHook
 from vidrun.runner.hooks.ema import EMAHook
-from vidrun.runner.hooks.evaluation import DistEvalHook, EvalHook
+from vidrun.runner.hooks.dist_evaluation import DistEvalHook
+from vidrun.runner.hooks.evaluation import EvalHook
 from vidrun.runner.inference_loops import multi_process_test, single_process_test
 from vidrun.runner.hooks.fp16 import Fp16OptimizerHook
 from vidrun.runner.hooks.hook import EVENTS, HOOKS, Hook

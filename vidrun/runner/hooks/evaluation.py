@@ -1,21 +1,14 @@
-"""`EvalHook` (`evaluation=dict(...)`): scores the model on the val set during training, keeps the best;
-`DistEvalHook`, its distributed form: every rank scores its shard, rank 0 evaluates, every rank gets the scores."""
+"""`EvalHook` (`evaluation=dict(...)`): scores the model on the val set during training, keeps the best."""
 from __future__ import annotations
 
 import math
 import os
 from typing import Any
 
-import torch
-import torch.distributed as dist
-from torch.nn.modules.batchnorm import _BatchNorm
-
 from vidrun.config import ConfigError
 from vidrun.runner.checkpointer import Checkpointer
 from vidrun.runner.hooks.hook import HOOKS, Hook
-from vidrun.runner.inference_loops import multi_process_test, single_process_test
-from vidrun.runner.result_gathering import broadcast_object
-from vidrun.utils.dist import is_distributed
+from vidrun.runner.inference_loops import single_process_test
 from vidrun.utils.progress import progress_bar
 
 GREATER_KEYS = ("acc", "top", "ar@", "auc", "precision", "map", "recall", "f1")
@@ -123,43 +116,3 @@ class EvalHook(Hook):
         self.best_score, self.best_ckpt = state["best_score"], state["best_ckpt"]
         self._initial_done = bool(state["initial_done"])
 
-
-def broadcast_bn_buffers(model: torch.nn.Module) -> None:
-    """Give every rank rank 0's batch-norm statistics (`running_mean`, `running_var`, `num_batches_tracked`):
-    DDP with `broadcast_buffers=False` lets each rank's drift apart with the batches it saw."""
-    for module in model.modules():
-        if isinstance(module, _BatchNorm) and module.track_running_stats:
-            for buffer in (module.running_mean, module.running_var, module.num_batches_tracked):
-                if buffer is not None:
-                    dist.broadcast(buffer, 0)
-
-
-@HOOKS.register_module()
-class DistEvalHook(EvalHook):
-    """`EvalHook` for distributed training, with a val loader built with `dist=True` (no shuffling): every rank
-    runs the model over its shard, rank 0 gathers the results in data-set order and evaluates them, and the
-    scores are broadcast, so that every rank logs, compares and keeps the same best score (only rank 0 writes
-    files and log lines). `broadcast_bn_buffer` first copies rank 0's batch-norm statistics to every rank, so
-    that all shards are scored by one model. Results travel through the process group; with `tmpdir` (and
-    `gpu_collect=False`) through files in that directory instead (see `collect_results`)."""
-
-    STATE_KEY = "EvalHook"  # a run saved by N processes resumes its best score on one, and back
-
-    def __init__(self, dataloader: Any, start: int | None = None, interval: int = 1, by_epoch: bool = True,
-                 save_best: str | None = None, rule: str | None = None, broadcast_bn_buffer: bool = True,
-                 tmpdir: str | None = None, gpu_collect: bool = False, **eval_kwargs: Any):
-        super().__init__(dataloader, start, interval, by_epoch, save_best, rule, **eval_kwargs)
-        self.broadcast_bn_buffer = broadcast_bn_buffer
-        self.tmpdir = None if gpu_collect else tmpdir
-
-    def compute_scores(self, runner: Any) -> dict:
-        if not is_distributed():
-            return super().compute_scores(runner)
-        if self.broadcast_bn_buffer:
-            broadcast_bn_buffers(runner.model)
-        with progress_bar(len(self.dataloader.dataset), "val", "video") as bar:
-            results = multi_process_test(runner.model, self.dataloader, bar, self.tmpdir)
-        scores = None
-        if runner.rank == 0:
-            scores = self.dataloader.dataset.evaluate(results, logger=runner.logger, **self.eval_kwargs)
-        return broadcast_object(scores)
