@@ -65,6 +65,27 @@ def test_a_val_workflow_line_is_placed_by_its_epoch_not_its_val_loader_length(tm
     assert log.by_epoch and log.curve("top1_acc", "val")[0] == [4, 8]
 
 
+def test_an_evaluation_before_training_is_at_0_and_a_resumed_run_s_where_it_resumed(tmp_path):
+    # evaluation=dict(start=0): a val line of the weights training starts from, with no epoch trained yet
+    records = [val(0, 0, 0.1), train(1, 10, 2.0), train(1, 20, 1.8), val(1, 20, 0.3)]
+    log = load_log(write_log(tmp_path / "start.log.json", records))
+    assert log.by_epoch and log.iters_per_epoch == 20
+    assert log.curve("top1_acc", "val") == ([0, 20], [0.1, 0.3])
+    assert log.curve("top1_acc", "val", x="epoch") == ([0, 1], [0.1, 0.3])
+    # a run resumed after 2 epochs evaluates at its start: at the end of epoch 2
+    resumed = [val(2, 0, 0.4), train(3, 10, 1.5), train(3, 20, 1.2), val(3, 20, 0.5)]
+    log = load_log(write_log(tmp_path / "resumed.log.json", resumed))
+    assert log.by_epoch and log.curve("top1_acc", "val") == ([40, 60], [0.4, 0.5])
+    assert log.curve("loss", "train")[0] == [50, 60]
+
+
+def test_an_epoch_0_line_makes_a_log_by_epoch(tmp_path):
+    # one epoch with two val lines (an evaluation and a val flow) would otherwise read as by iteration
+    records = [val(0, 0, 0.1), train(1, 10, 2.0), train(1, 20, 1.8), val(1, 20, 0.3), val(1, 4, 0.3)]
+    log = load_log(write_log(tmp_path / "run.log.json", records))
+    assert log.by_epoch and log.curve("top1_acc", "val")[0] == [0, 20, 20]
+
+
 def test_a_by_iteration_log_uses_the_global_iteration(tmp_path):
     records = [train(1, 10, 2.0), train(1, 20, 1.8), val(1, 20, 0.3), train(2, 30, 1.5), train(2, 40, 1.2),
                val(2, 40, 0.5), train(3, 50, 1.0)]  # epoch counts passes over 25 iterations of data

@@ -1,11 +1,13 @@
 """Training logs read back as curves: `load_log` reads a `<timestamp>.log.json` and says where in training each
 logged value sits, so that runs can be drawn and compared on one axis.
 
-What a line holds (see `vidrun.runner.hooks.logger`): `mode`, `epoch` (1-based) and `iter`, then the values.
-Under an `EpochBasedRunner` a train line's `iter` is the 1-based iteration *within* its epoch; a val line
-belongs to the end of its epoch (its `iter` is the train loader's or the val loader's length, so it is not
-used). Under an `IterBasedRunner` every `iter` is the global iteration and `epoch` only counts passes over
-the data.
+What a line holds (see `vidrun.runner.hooks.logger`): `mode`, `epoch` and `iter`, then the values.
+Under an `EpochBasedRunner` a train line's `epoch` is 1-based and its `iter` the 1-based iteration *within*
+that epoch; a val line's `epoch` counts the epochs trained when it was written, so it belongs to the end of
+that epoch (its `iter` is the train loader's or the val loader's length, or 0 for an evaluation before an
+epoch started, as with `evaluation=dict(start=0)` or at the start of a resumed run, and is not used): a
+val line of epoch 0 scores the weights training started from. Under an `IterBasedRunner` every `iter` is the
+global iteration and `epoch` is 1 + the passes over the data.
 
 Placing a train line of a by-epoch log on a global iteration axis needs the iterations per epoch. The json
 lines alone cannot always tell it: with `ignore_last=True` (the default) the last chunk of an epoch that is
@@ -57,7 +59,8 @@ class TrainingLog:
         """`(xs, ys)` of `key` in the lines of `mode`, in file order.
 
         `x="iter"`: train lines at their global iteration, `(epoch - 1) * iters_per_epoch + iter` by epoch;
-        by-epoch val lines at the end of their epoch, `epoch * iters_per_epoch`. `x="epoch"`: the same
+        by-epoch val lines at the end of their epoch, `epoch * iters_per_epoch` (0 for a val line written
+        before training). `x="epoch"`: the same
         positions in (fractional) epochs; a by-iteration log needs `iters_per_epoch` for that.
         """
         if x not in AXES:
@@ -86,9 +89,10 @@ def load_log(path: str | Path, iters_per_epoch: int | None = None) -> TrainingLo
     """Read a `.log.json` (and the text log beside it, when there) into a `TrainingLog`.
 
     Lines without a place (e.g. an environment header) are skipped. A by-epoch log is told from a
-    by-iteration one by the text log's line format, else by the train `iter` restarting in a new epoch; a
-    log whose `iter` never restarts is by iteration when it spans several epochs or has several val lines
-    in one epoch, and by epoch otherwise (on an iteration axis both read the same then).
+    by-iteration one by the text log's line format, else by an `epoch` of 0 (a val line before training:
+    only an `EpochBasedRunner` counts epochs from 0) or the train `iter` restarting in a new epoch; a log
+    whose `iter` does neither is by iteration when it spans several epochs or has several val lines in one
+    epoch, and by epoch otherwise (on an iteration axis both read the same then).
     """
     if iters_per_epoch is not None and iters_per_epoch < 1:
         raise ValueError(f"iters_per_epoch must be at least 1, got {iters_per_epoch}")
@@ -149,6 +153,8 @@ def _text_log_facts(json_path: Path) -> tuple[str | None, int | None, str | None
 
 
 def _looks_by_epoch(records: list[dict]) -> bool:
+    if any(r["epoch"] == 0 for r in records):
+        return True  # a val line before training: an IterBasedRunner's lines count epochs from 1
     train = [r["iter"] for r in records if r["mode"] == "train"]
     if any(later <= earlier for earlier, later in zip(train, train[1:])):
         return True  # the inner iteration restarted

@@ -5,7 +5,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from vidrun.runner import HOOKS, EpochBasedRunner, IterBasedRunner
+from vidrun.runner import HOOKS, EpochBasedRunner, EvalHook, IterBasedRunner
 
 
 def trained(runner_cls, model, logger, work_dir, loaders, workflow, length=2, with_text=True, **hook_args):
@@ -48,6 +48,18 @@ def test_iteration_runner_and_own_log_dir(toy_model, make_loader, quiet_logger, 
     assert [step for step, _ in logged["train/loss"]] == [2, 4]
     assert [step for step, _ in logged["val/loss"]] == [2, 4]
     assert not (tmp_path / "work" / "tf_logs").exists()
+
+
+def test_an_evaluation_before_training_is_at_step_0(toy_model, make_loader, quiet_logger, tmp_path):
+    optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+    runner = EpochBasedRunner(toy_model, optimizer, str(tmp_path), quiet_logger, max_epochs=2)
+    runner.register_training_hooks(dict(policy="fixed"), dict(), None,
+                                   dict(interval=2, hooks=[dict(type="TensorboardLoggerHook")]))
+    runner.register_hook(EvalHook(make_loader(size=8, shuffle=False), start=0), "LOW")
+    runner.run([make_loader(size=24)], [("train", 1)])  # 6 iterations an epoch
+    logged = scalars(tmp_path / "tf_logs")
+    assert [step for step, _ in logged["val/top1_acc"]] == [0, 6, 12]
+    assert [step for step, _ in logged["train/loss"]] == [2, 4, 6, 8, 10, 12]
 
 
 def test_other_ranks_write_nothing(toy_model, make_loader, quiet_logger, tmp_path, monkeypatch):

@@ -3,7 +3,8 @@ import re
 
 import torch
 
-from vidrun.runner import EpochBasedRunner, IterBasedRunner
+from vidrun.apis.log_curves import load_log
+from vidrun.runner import EpochBasedRunner, EvalHook, IterBasedRunner
 
 
 def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2,
@@ -69,3 +70,50 @@ def test_every_logger_of_an_iter_runner_gets_the_val_flow_values(toy_model, make
                          [("train", 2), ("val", 2)], interval=2, length=4, loggers=2)
     val = [r for r in records if r["mode"] == "val"]
     assert len(val) == 4 and all("loss" in r for r in val)  # each logger wrote both val flows in full
+
+
+def evaluated(model, logger, work_dir, loaders, length, resume_from=None, loggers=("TextLoggerHook",)):
+    """A by-epoch run with `evaluation=dict(start=0)`, resumed from `resume_from` when given: its json log."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    runner = EpochBasedRunner(model, optimizer, str(work_dir), logger, max_epochs=length)
+    runner.register_training_hooks(dict(policy="fixed"), dict(), dict(interval=1),
+                                   dict(interval=2, hooks=[dict(type=name) for name in loggers]))
+    runner.register_hook(EvalHook(loaders[1], start=0), "LOW")
+    if resume_from is not None:
+        runner.resume(str(resume_from))
+    runner.run(loaders[:1], [("train", 1)])
+    return work_dir / f"{runner.timestamp}.log.json"
+
+
+def read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_an_evaluation_before_training_is_logged_at_epoch_0_iteration_0(toy_model, make_loader, quiet_logger,
+                                                                        tmp_path):
+    loaders = [make_loader(size=24), make_loader(size=8, shuffle=False)]  # 6 train batches
+    json_log = evaluated(toy_model, quiet_logger, tmp_path, loaders, length=2)
+    records = read(json_log)
+    places = [(r["mode"], r["epoch"], r["iter"]) for r in records]
+    assert places == [("val", 0, 0), ("train", 1, 2), ("train", 1, 4), ("train", 1, 6), ("val", 1, 6),
+                      ("train", 2, 2), ("train", 2, 4), ("train", 2, 6), ("val", 2, 6)]
+    assert "top1_acc" in records[0] and "loss" not in records[0]
+    val_lines = [line for line in quiet_logger.lines if line.startswith("Epoch(val)")]
+    assert val_lines[0].startswith("Epoch(val) [0][0]\tlr: 1.000e-01, top1_acc: ")
+    assert quiet_logger.lines.index(val_lines[0]) < next(
+        i for i, line in enumerate(quiet_logger.lines) if line.startswith("Epoch [1][2/6]"))
+    assert load_log(json_log).curve("top1_acc", "val")[0] == [0, 6, 12]  # as plot-curve draws it
+
+
+def test_a_resumed_run_logs_its_first_evaluation_where_it_resumed(make_model, make_loader, quiet_logger, tmp_path):
+    loaders = [make_loader(size=24), make_loader(size=8, shuffle=False)]
+    optimizer = torch.optim.SGD(make_model().parameters(), lr=0.1)
+    first = EpochBasedRunner(make_model(), optimizer, str(tmp_path / "first"), quiet_logger, max_epochs=1)
+    first.register_training_hooks(None, dict(), dict(interval=1), None)  # no evaluation: none done at resume
+    first.run(loaders[:1], [("train", 1)])
+    json_log = evaluated(make_model(), quiet_logger, tmp_path / "resumed", loaders, length=2,
+                         resume_from=tmp_path / "first" / "epoch_1.pth")
+    records = read(json_log)
+    assert [(r["mode"], r["epoch"], r["iter"]) for r in records] == [
+        ("val", 1, 0), ("train", 2, 2), ("train", 2, 4), ("train", 2, 6), ("val", 2, 6)]
+    assert load_log(json_log).curve("top1_acc", "val")[0] == [6, 12]

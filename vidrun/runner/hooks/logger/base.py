@@ -9,7 +9,8 @@ from vidrun.runner.hooks.hook import Hook
 class LoggerHook(Hook):
     """Writes a train record every `interval` iterations (inner iterations when by epoch), the rest of an
     epoch at its end unless `ignore_last` (but always when the epoch was shorter than `interval`, so a long
-    interval still logs once per epoch), and a val record after each val epoch, val flow or evaluation.
+    interval still logs once per epoch), and a val record after each val epoch, val flow or evaluation,
+    including one before a train epoch (`evaluation=dict(start=...)` scores the weights a run starts from).
 
     `by_epoch` defaults to the runner's kind. Subclasses implement `log(runner, record)`, where `record`
     holds `mode`, `epoch`, `iter`, `lr` (first group), `momentum`, `memory` (CUDA) and the averaged values.
@@ -38,6 +39,12 @@ class LoggerHook(Hook):
     def before_epoch(self, runner: Any) -> None:
         runner.log_buffer.clear()
 
+    def before_train_epoch(self, runner: Any) -> None:
+        super().before_train_epoch(runner)  # before_epoch: a fresh train buffer
+        # An evaluation before this epoch (EvalHook runs earlier in this event) scored the weights as they are
+        # now, before any iteration of it: written here, its line sits there, not at the epoch's first iteration.
+        self._write(runner, "val", at_epoch_start=True)
+
     def after_train_iter(self, runner: Any) -> None:
         buffer = runner.log_buffer
         if self.by_epoch and self.every_n_inner_iters(runner, self.interval):
@@ -65,20 +72,18 @@ class LoggerHook(Hook):
             if self.reset_flag:  # the last logger: the others have written this flow's values by now
                 runner.log_buffer.clear()
 
-    def _write(self, runner: Any, mode: str) -> None:
+    def _write(self, runner: Any, mode: str, at_epoch_start: bool = False) -> None:
         buffer = runner.log_buffers[mode]
         if not buffer.ready:
             return
-        self.log(runner, self.record(runner, mode, buffer.output))
+        self.log(runner, self.record(runner, mode, buffer.output, at_epoch_start))
         if self.reset_flag:
             buffer.clear_output()
 
-    def record(self, runner: Any, mode: str, values: dict) -> dict:
-        """The values of one log line with where they belong: the 1-based epoch, and the 1-based inner
-        iteration (by epoch) or global iteration (by iteration) reached."""
-        in_train = runner.mode == "train"
-        number = runner.inner_iter + 1 if runner.unit == "epoch" else runner.iter + in_train
-        record = {"mode": mode, "epoch": runner.epoch + (in_train or runner.unit == "iter"), "iter": number}
+    def record(self, runner: Any, mode: str, values: dict, at_epoch_start: bool = False) -> dict:
+        """The values of one log line with where they belong (see `place`)."""
+        epoch, number = place(runner, at_epoch_start)
+        record = {"mode": mode, "epoch": epoch, "iter": number}
         if runner.optimizer is not None:
             record["lr"] = runner.current_lr()[0]
             record["momentum"] = runner.current_momentum()[0]
@@ -90,6 +95,19 @@ class LoggerHook(Hook):
             record["memory"] = memory
         record.update((k, v) for k, v in values.items() if k not in record)
         return record
+
+
+def place(runner: Any, at_epoch_start: bool = False) -> tuple[int, int]:
+    """`(epoch, iter)` of a line written now. By epoch: the 1-based epoch and inner iteration reached in a
+    train event, `(epochs done, val loader length)` after a val epoch, and `(epochs done, 0)` at the start of
+    a train epoch (`at_epoch_start`: before any of its iterations). By iteration: the passes over the train
+    data + 1, and the global iterations done (counting the one just run in a train iteration event)."""
+    in_train = runner.mode == "train" and not at_epoch_start
+    if runner.unit == "iter":
+        return runner.epoch + 1, runner.iter + in_train
+    if at_epoch_start:
+        return runner.epoch, 0
+    return runner.epoch + in_train, runner.inner_iter + 1
 
 
 def _cuda_memory_mb(runner: Any) -> int | None:

@@ -31,7 +31,9 @@ class TrackingLoggerHook(LoggerHook):
     `iter`), plus `learning_rate` and `momentum` from train records (val records repeat the same values).
     Step: the number of training iterations done when the record is written, so a train record of
     iteration 4 (1-based) and the val record after an epoch of 6 iterations land at 4 and 6, and val points
-    sit at the end of the train stretch they follow. Only rank 0 writes: subclasses open their back-end in
+    sit at the end of the train stretch they follow; an evaluation before an epoch (`evaluation=dict(start=0)`,
+    or at the start of a resumed run) lands where training starts, at 0 (or the resumed iteration). Only
+    rank 0 writes: subclasses open their back-end in
     `before_run` only where `runner.rank == 0`, and `log_scalars` is never called on other ranks.
     """
 
@@ -45,7 +47,8 @@ class TrackingLoggerHook(LoggerHook):
 
     def after_train_iter(self, runner: Any) -> None:
         # In after_train_iter the counter still names the iteration just run (0-based); in every other event
-        # that writes records (after a train or val epoch, after a val iteration) it counts the finished ones.
+        # that writes records (before or after a train epoch, after a val epoch or iteration) it counts the
+        # finished ones.
         self._in_train_iter = True
         try:
             super().after_train_iter(runner)
