@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vidrun.apis.log_curves import LogError, load_log
-from vidrun.apis.train_time import TrainTime, train_time
+from typing import TYPE_CHECKING
+
 from vidrun.cli import plot_curve
+
+if TYPE_CHECKING:
+    from vidrun.apis.train_time import TrainTime
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidrun.apis.log_curves import LogError, load_log
+    from vidrun.apis.train_time import train_time
+
     for path in args.logs:
         try:
             times = train_time(load_log(path), args.include_outliers)

@@ -7,6 +7,14 @@ from vidrun.config import Config, parse_cfg_options
 from vidrun.utils.dist import LAUNCHERS, init_dist
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """`CONFIG` and `--cfg-options key.path=value ...`."""
     parser.add_argument("config", metavar="CONFIG", help="config file (.py, .json, .yaml)")

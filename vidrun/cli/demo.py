@@ -9,11 +9,7 @@ import time
 from pathlib import Path
 
 import vidrun
-from vidrun.apis.figures import draw_curves, draw_schedule, save_figure
-from vidrun.apis.log_curves import load_log
-from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
 from vidrun.config import Config
-from vidrun.datasets.demo_data import demo_data_exists, make_demo_data
 
 DATA_DIR = "data/demo"  # the demo configs read their data here, relative to the working directory
 CONFIG = Path(vidrun.__file__).resolve().parents[1] / "configs" / "demo" / "tsm_r18_demo.py"
@@ -32,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidrun.cli.main import build_parser  # the train and test commands, parsed as if typed
+    from vidrun.datasets.demo_data import demo_data_exists, make_demo_data
 
     if not CONFIG.is_file():
         raise FileNotFoundError(f"the demo config {CONFIG} is missing: vidrun demo runs from a source checkout "
@@ -66,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
 def draw_pictures(log: str, work_dir: str) -> tuple[str, str]:
     """`curve.png` (loss and top1_acc of the run's log) and `lr.png` (the demo config's lr schedule, with
     the iterations per epoch of its data) in `work_dir`; their paths."""
+    from vidrun.apis.figures import draw_curves, draw_schedule, save_figure
+    from vidrun.apis.log_curves import load_log
+    from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
+
     curve, lr = os.path.join(work_dir, "curve.png"), os.path.join(work_dir, "lr.png")
     save_figure(draw_curves([load_log(log)], ["loss", "top1_acc"], title=f"vidrun demo: {CONFIG.name}"), curve)
     cfg = Config.fromfile(str(CONFIG))

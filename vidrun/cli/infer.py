@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from vidrun.apis.inference import inference_recognizer, init_recognizer, read_label_map
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("infer", help="print the top classes of videos with a trained model",
@@ -21,6 +19,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidrun.apis.inference import inference_recognizer, init_recognizer, read_label_map
+
     model = init_recognizer(args.config, args.checkpoint, args.device, args.cfg_options)
     names = read_label_map(args.label_map) if args.label_map else None
     for video in args.videos:

@@ -10,7 +10,8 @@ from vidrun.cli import (analyze_logs, demo, infer, make_demo_data, plot_curve, p
 from vidrun.config import ConfigError
 from vidrun.utils.dist import LaunchError
 
-# Each subcommand module adds its own parser; later subcommands (train, test, ...) join this list.
+# Each subcommand module adds its own parser. They import torch, the models and the data only inside `run`, so
+# that `vidrun --help` and a mistyped argument answer at once.
 SUBCOMMANDS = [train, test, infer, demo, print_config, plot_lr, plot_curve, analyze_logs, make_demo_data]
 
 

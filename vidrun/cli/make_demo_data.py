@@ -5,15 +5,7 @@ import argparse
 import sys
 import time
 
-from vidrun.datasets.demo_clips import ClipSpec
-from vidrun.datasets.demo_data import make_demo_data
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from vidrun.cli.common import positive_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,17 +18,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--num-train", type=positive_int, default=240, help="training clips (default: 240)")
     parser.add_argument("--num-val", type=positive_int, default=60, help="validation clips (default: 60)")
     parser.add_argument("--seed", type=int, default=0, help="the set's seed (default: 0)")
-    parser.add_argument("--size", type=int, default=ClipSpec.size, help="frame width and height in pixels")
-    parser.add_argument("--num-frames", type=int, default=ClipSpec.num_frames, help="frames per clip")
+    parser.add_argument("--size", type=int, help="frame width and height in pixels (default: the demo set's)")
+    parser.add_argument("--num-frames", type=int, help="frames per clip (default: the demo set's)")
     parser.add_argument("--rawframes", action="store_true",
                         help="also write every clip as a folder of JPEG frames for RawframeDataset")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidrun.datasets.demo_clips import ClipSpec
+    from vidrun.datasets.demo_data import make_demo_data
+
     start = time.perf_counter()
+    chosen = dict(size=args.size, num_frames=args.num_frames)
     try:
-        spec = ClipSpec(size=args.size, num_frames=args.num_frames)
+        spec = ClipSpec(**{key: value for key, value in chosen.items() if value is not None})
     except ValueError as error:
         print(f"vidrun make-demo-data: error: {error}", file=sys.stderr)
         return 2

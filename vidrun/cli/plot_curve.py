@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vidrun.apis.figures import draw_curves, save_figure
-from vidrun.apis.log_curves import LogError, TrainingLog, load_log, run_names
-from vidrun.cli.make_demo_data import positive_int
+from typing import TYPE_CHECKING
+
+from vidrun.cli.common import positive_int
+
+if TYPE_CHECKING:
+    from vidrun.apis.log_curves import TrainingLog
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidrun.apis.figures import draw_curves, save_figure
+    from vidrun.apis.log_curves import LogError, load_log, run_names
+
     try:
         logs = [load_log(path, args.iters_per_epoch) for path in args.logs]
         figure = draw_curves(logs, args.keys, args.legend, args.title, args.x)

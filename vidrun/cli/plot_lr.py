@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidrun.apis.figures import draw_schedule, save_figure
-from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
 from vidrun.cli.common import add_config_arguments, load_config
 
 
@@ -23,6 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidrun.apis.figures import draw_schedule, save_figure
+    from vidrun.apis.schedule_trace import iters_per_epoch_of, trace_schedule
+
     cfg = load_config(args)
     iters = args.iters_per_epoch
     if iters is None:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import torch.distributed as dist
-
-from vidrun.apis.test import metrics_table, save_results, test_model
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
 from vidrun.config import Config
-from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
-from vidrun.models import build_model
-from vidrun.runner import load_checkpoint
-from vidrun.runner.device import training_device
 from vidrun.utils import barrier, get_dist_info
 
 
@@ -40,10 +33,18 @@ def run(args: argparse.Namespace) -> int:
         return code
     finally:
         if distributed:
+            import torch.distributed as dist
+
             dist.destroy_process_group()
 
 
 def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
+    from vidrun.apis.test import metrics_table, save_results, test_model
+    from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
+    from vidrun.models import build_model
+    from vidrun.runner import load_checkpoint
+    from vidrun.runner.device import training_device
+
     model_cfg = cfg.model
     if args.average_clips:
         average = None if args.average_clips == "none" else args.average_clips

@@ -7,12 +7,7 @@ import gc
 import os
 import time
 
-import torch.distributed as dist
-
-from vidrun.apis import train_model
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
-from vidrun.datasets import build_dataset
-from vidrun.models import build_model
 from vidrun.utils import collect_env, get_dist_info, get_logger, init_random_seed, set_random_seed
 
 
@@ -50,6 +45,8 @@ def _apply_arguments(cfg, args: argparse.Namespace) -> None:
 def _datasets(cfg) -> list:
     """The train set, and for a `('val', n)` workflow entry the val set read with the train pipeline (its
     losses are logged; scores come from the `EvalHook`)."""
+    from vidrun.datasets import build_dataset
+
     datasets = [build_dataset(cfg.data.train)]
     if any(mode == "val" for mode, _ in cfg.workflow):
         val = copy.deepcopy(cfg.data.val)
@@ -62,6 +59,8 @@ def _shared_seed(seed: int | None, distributed: bool) -> int:
     """`seed`, else a fresh one; distributed, rank 0's for every rank (fresh ones would differ). All
     processes share the seed, as in the tutorial's toolbox: the samplers shuffle alike and DDP starts from
     rank 0's weights anyway; data-loader workers mix in the rank themselves."""
+    import torch.distributed as dist
+
     box = [init_random_seed(seed)]
     if distributed:
         dist.broadcast_object_list(box, src=0)
@@ -77,12 +76,19 @@ def run(args: argparse.Namespace) -> int:
         return _train(args, cfg, distributed)
     finally:
         if distributed:
+            import torch.distributed as dist
+
             gc.collect()  # the DDP wrapper, held in reference cycles, must go before its process group does
             dist.destroy_process_group()
 
 
 def _train(args: argparse.Namespace, cfg, distributed: bool) -> int:
     """Set up the work dir, logging and seed, build the model and train it; only rank 0 writes files."""
+    import torch.distributed as dist
+
+    from vidrun.apis import train_model
+    from vidrun.models import build_model
+
     rank, world_size = get_dist_info()
     os.makedirs(cfg.work_dir, exist_ok=True)
     if rank == 0:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 import random
 
-import numpy as np
-import torch
-
 
 def set_random_seed(seed: int, deterministic: bool = False) -> None:
     """Seed Python's, NumPy's and torch's generators (every device). `deterministic=True` also makes cuDNN
     pick deterministic algorithms and turns off its benchmark mode (slower, reproducible on a GPU)."""
+    import numpy as np  # imported here, as in every module `vidrun.utils` loads, so that the command line
+    import torch  # parses its arguments without paying for them
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -24,4 +24,6 @@ def init_random_seed(seed: int | None = None) -> int:
     """`seed`, or a fresh random one when None (logged and stored, so the run can be repeated)."""
     if seed is not None:
         return int(seed)
+    import numpy as np
+
     return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
