@@ -5,6 +5,7 @@ from vidrun.datasets.pipelines.crops import CenterCrop, MultiScaleCrop, RandomCr
 from vidrun.datasets.pipelines.decord_decode import DecordDecode, DecordInit
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.flip import Flip
+from vidrun.datasets.pipelines.imgaug import Imgaug
 from vidrun.datasets.pipelines.formatting import Collect, FormatShape, ToTensor
 from vidrun.datasets.pipelines.multi_view_crops import TenCrop, ThreeCrop
 from vidrun.datasets.pipelines.normalize import Normalize
@@ -20,5 +21,6 @@ __all__ = [
     "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
     "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
     "PytorchVideoTrans",
+    "Imgaug",
     "RandomRescale",
 ]
