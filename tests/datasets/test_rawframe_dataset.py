@@ -57,3 +57,48 @@ def test_annotation_errors(tmp_path, line, kwargs, message):
     (tmp_path / "ann.txt").write_text(line)
     with pytest.raises(AnnotationError, match=message):
         RawframeDataset(str(tmp_path / "ann.txt"), [], **kwargs)
+
+
+def test_flow_dataset_reads_mmaction2_flow_layout(tmp_path):
+    folder = tmp_path / "flow" / "v0"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    flows = {}
+    for i in range(1, 9):
+        for direction in "xy":
+            flows[direction, i] = rng.integers(0, 256, (8, 12), dtype=np.uint8)
+            Image.fromarray(flows[direction, i]).save(folder / f"{direction}_{i:05d}.png")
+    (tmp_path / "ann.txt").write_text("v0 8 2\n")
+    pipeline = [dict(type="SampleFrames", clip_len=3, frame_interval=1, num_clips=2, test_mode=True),
+                dict(type="RawFrameDecode")]
+    dataset = RawframeDataset(str(tmp_path / "ann.txt"), pipeline, data_prefix=str(tmp_path / "flow"),
+                              filename_tmpl="{}_{:05d}.png", modality="Flow")
+    out = dataset[0]
+    assert out["modality"] == "Flow" and out["start_index"] == 1
+    # test mode, 8 frames, 2 clips of 3: clip offsets 1 and 4 (0-based), frames 2-4 and 5-7 counted from 1
+    assert out["frame_inds"].tolist() == [2, 3, 4, 5, 6, 7]
+    expected = [flows[d, i] for i in [2, 3, 4, 5, 6, 7] for d in "xy"]
+    assert len(out["imgs"]) == 12
+    for img, want in zip(out["imgs"], expected):
+        np.testing.assert_array_equal(img, want)
+
+
+@pytest.mark.parametrize("template, words", [
+    ("img_{:05d}.jpg", "needs a filename_tmpl with the direction and the index"),
+    ("img_{:05}.jpg", "the same file for every frame"),
+    ("flow_{}.jpg", "the same file for every frame"),
+    ("{1}_{1:05d}.jpg", "the same file for both flow directions"),
+])
+def test_flow_templates_that_cannot_name_x_and_y_frames_are_refused(tmp_path, template, words):
+    (tmp_path / "ann.txt").write_text("v0 8 2\n")
+    with pytest.raises(ValueError, match=words):
+        RawframeDataset(str(tmp_path / "ann.txt"), [], filename_tmpl=template, modality="Flow")
+
+
+def test_other_modalities_are_refused_by_name(tmp_path):
+    from vidrun.datasets import VideoDataset
+    (tmp_path / "ann.txt").write_text("v0.mp4 2\n")
+    with pytest.raises(ValueError, match="VideoDataset: modality 'Flow' is not supported; it reads 'RGB'"):
+        VideoDataset(str(tmp_path / "ann.txt"), [], modality="Flow")
+    with pytest.raises(ValueError, match="modality 'Audio' is not supported; it reads 'RGB' or 'Flow'"):
+        RawframeDataset(str(tmp_path / "ann.txt"), [], modality="Audio")

@@ -25,11 +25,14 @@ class BaseDataset(Dataset):
     a long run; every skip is counted in the log. Other errors (a bug in a transform) always propagate.
     """
 
+    MODALITIES: tuple[str, ...] = ("RGB",)  # what the subclass's decoders read
+
     def __init__(self, ann_file: str, pipeline: Sequence, data_prefix: str | None = None, test_mode: bool = False,
                  multi_class: bool = False, num_classes: int | None = None, start_index: int = 1,
                  modality: str = "RGB", skip_bad: bool = False):
-        if modality != "RGB":
-            raise ValueError(f"{type(self).__name__}: modality {modality!r} is not supported (only 'RGB')")
+        if modality not in self.MODALITIES:
+            raise ValueError(f"{type(self).__name__}: modality {modality!r} is not supported; it reads "
+                             + " or ".join(repr(m) for m in self.MODALITIES))
         if multi_class and not num_classes:
             raise ValueError(f"{type(self).__name__}: multi_class=True needs num_classes")
         self.ann_file = str(ann_file)

@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -39,6 +40,53 @@ def test_a_missing_or_corrupt_frame_names_the_file_and_frame(frame_dir):
 def test_arguments_and_registration():
     with pytest.raises(ValueError, match="unknown decoding_backend"):
         RawFrameDecode(decoding_backend="magic")
-    with pytest.raises(ValueError, match="modality 'Flow' is not supported"):
-        RawFrameDecode()(dict(frame_dir=".", modality="Flow", frame_inds=np.array([1])))
+    with pytest.raises(ValueError, match="modality 'Audio' is not supported"):
+        RawFrameDecode()(dict(frame_dir=".", modality="Audio", frame_inds=np.array([1])))
     assert PIPELINES.get("RawFrameDecode") is RawFrameDecode
+
+
+def write_flow(directory, count, template="{}_{:05d}.png", height=6, width=10):
+    """`count` pairs of grayscale flow images (PNG: lossless), index i from 1; returns {(direction, i): array}."""
+    rng = np.random.default_rng(1)
+    flows = {}
+    for i in range(1, count + 1):
+        for direction in "xy":
+            flows[direction, i] = rng.integers(0, 256, (height, width), dtype=np.uint8)
+            Image.fromarray(flows[direction, i]).save(directory / template.format(direction, i))
+    return flows
+
+
+def test_flow_reads_x_and_y_grayscale_frames_interleaved(tmp_path):
+    flows = write_flow(tmp_path, 4)
+    results = dict(frame_dir=str(tmp_path), filename_tmpl="{}_{:05d}.png", modality="Flow",
+                   frame_inds=np.array([1, 3, 3, 2]), offset=1)
+    out = RawFrameDecode()(results)
+    expected = [flows[d, i] for i in (2, 4, 4, 3) for d in "xy"]
+    assert len(out["imgs"]) == 8 and all(img.shape == (6, 10) and img.dtype == np.uint8 for img in out["imgs"])
+    for img, want in zip(out["imgs"], expected):
+        np.testing.assert_array_equal(img, want)
+    assert out["img_shape"] == out["original_shape"] == (6, 10)
+
+
+def test_flow_images_saved_in_colour_are_made_grey_by_opencv_as_mmcv_does(tmp_path):
+    colour = np.random.default_rng(2).integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    for direction in "xy":
+        Image.fromarray(colour).save(tmp_path / f"flow_{direction}_00001.png")
+    out = RawFrameDecode()(dict(frame_dir=str(tmp_path), filename_tmpl="flow_{}_{:05d}.png", modality="Flow",
+                                frame_inds=np.array([1])))
+    raw = np.frombuffer((tmp_path / "flow_x_00001.png").read_bytes(), np.uint8)
+    opencv = cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE)  # mmcv.imfrombytes(flag='grayscale')
+    with Image.open(tmp_path / "flow_x_00001.png") as image:
+        pillow = np.asarray(image.convert("L"))
+    assert not np.array_equal(opencv, pillow)  # the two libraries' grey differ on this image
+    np.testing.assert_array_equal(out["imgs"][0], opencv)
+
+
+def test_a_missing_flow_image_names_the_file(tmp_path):
+    write_flow(tmp_path, 2)
+    (tmp_path / "y_00002.png").unlink()
+    with pytest.raises(VideoReadError, match=r"y_00002\.png.*missing frame file"):
+        RawFrameDecode()(dict(frame_dir=str(tmp_path), filename_tmpl="{}_{:05d}.png", modality="Flow",
+                              frame_inds=np.array([1, 2])))
+    with pytest.raises(ValueError, match="modality 'Audio' is not supported"):
+        RawFrameDecode()(dict(frame_dir=str(tmp_path), modality="Audio", frame_inds=np.array([1])))

@@ -5,10 +5,13 @@ from vidrun.datasets.pipelines.crops import CenterCrop, MultiScaleCrop, RandomCr
 from vidrun.datasets.pipelines.decord_decode import DecordDecode, DecordInit
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.flip import Flip
+from vidrun.datasets.pipelines.imgaug import Imgaug
 from vidrun.datasets.pipelines.formatting import Collect, FormatShape, ToTensor
 from vidrun.datasets.pipelines.multi_view_crops import TenCrop, ThreeCrop
 from vidrun.datasets.pipelines.normalize import Normalize
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
+from vidrun.datasets.pipelines.pytorchvideo_trans import PytorchVideoTrans
+from vidrun.datasets.pipelines.random_rescale import RandomRescale
 from vidrun.datasets.pipelines.rawframe_decode import RawFrameDecode
 from vidrun.datasets.pipelines.resize import Resize
 from vidrun.datasets.pipelines.sampling import DenseSampleFrames, SampleFrames
@@ -17,4 +20,7 @@ __all__ = [
     "CenterCrop", "Collect", "ColorJitter", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "Flip",
     "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
     "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
+    "PytorchVideoTrans",
+    "Imgaug",
+    "RandomRescale",
 ]

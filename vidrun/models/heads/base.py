@@ -22,7 +22,7 @@ class BaseHead(nn.Module):
     """Subclasses build their layers and implement `forward`; `loss` is shared.
 
     `loss(cls_score, labels)` returns `{'loss_cls': ..., 'top1_acc': ..., 'top5_acc': ...}` for single-label
-    data (accuracies detached: they are logged, not optimised); multi-label data (`multi_class=True`) gets the
+    data (accuracies detached: they are logged, not optimised; none for soft labels [N, C]); multi-label data (`multi_class=True`) gets the
     loss only, with optional label smoothing `label_smooth_eps`.
     """
 
@@ -44,7 +44,9 @@ class BaseHead(nn.Module):
 
     def loss(self, cls_score: torch.Tensor, labels: torch.Tensor, **kwargs) -> dict[str, torch.Tensor]:
         losses: dict[str, torch.Tensor] = {}
-        if not self.multi_class:
+        # Soft labels (mixup, cutmix) have the scores' shape: no accuracy is logged for them, as in MMAction2.
+        soft = labels.is_floating_point() and labels.shape == cls_score.shape
+        if not self.multi_class and not soft:
             labels = labels.view(-1)
             with torch.no_grad():
                 for k, hit in zip(self.topk, top_k_hits(cls_score, labels, self.topk)):

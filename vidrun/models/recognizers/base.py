@@ -7,11 +7,16 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
+from vidrun.config import ConfigDict, ConfigError
 from vidrun.models.registries import BACKBONES, HEADS
-from vidrun.registry import build_from_cfg
+from vidrun.registry import build_from_cfg, check_keys
 from vidrun.utils import is_distributed
 
 AVERAGE_CLIPS = ("prob", "score", None)
+TRAIN_CFG_KEYS = ("blending", "aux_info")
+TEST_CFG_KEYS = ("average_clips", "max_testing_views", "feature_extraction")
+# MMAction2 keys for what vidrun does not have (fully convolutional testing of TPN), refused by name.
+UNSUPPORTED_TEST_CFG_KEYS = ("fcn_test", "num_segs", "flip")
 
 
 def parse_losses(losses: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
@@ -39,7 +44,15 @@ def _mean_over_processes(values: torch.Tensor) -> torch.Tensor:
 class BaseRecognizer(nn.Module):
     """`forward(imgs, label, return_loss=True)` gives the loss terms; with `return_loss=False` it gives class
     scores per video (a NumPy array [N, num_classes]), views averaged by `test_cfg['average_clips']`:
-    'prob' (softmax, then mean; the default), 'score' (mean of raw scores) or None (one row per view)."""
+    'prob' (softmax, then mean; the default), 'score' (mean of raw scores) or None (one row per view).
+
+    `train_cfg` keys: `blending` (a `BLENDINGS` config, e.g. `dict(type='MixupBlending', num_classes=400,
+    alpha=0.2)`: training and `val_step` batches are blended and their labels made soft before the backbone),
+    `aux_info` (names of further batch entries passed to the head's loss). `test_cfg` keys: `average_clips`,
+    `max_testing_views` (Recognizer3D: at most that many clips through the backbone at once),
+    `feature_extraction` (test returns pooled backbone features [N, channels] instead of scores). Any other key
+    is a ConfigError naming it.
+    """
 
     def __init__(self, backbone: dict, cls_head: dict | None = None, neck: dict | None = None,
                  train_cfg: dict | None = None, test_cfg: dict | None = None):
@@ -48,6 +61,7 @@ class BaseRecognizer(nn.Module):
             raise ValueError(f"{type(self).__name__}: necks are not supported; remove model.neck")
         if cls_head is None:
             raise ValueError(f"{type(self).__name__}: a cls_head is needed to classify")
+        _check_cfg_keys(train_cfg, test_cfg)
         self.backbone = build_from_cfg(backbone, BACKBONES)
         self.cls_head = build_from_cfg(cls_head, HEADS)
         self.train_cfg = dict(train_cfg or {})
@@ -55,6 +69,16 @@ class BaseRecognizer(nn.Module):
         average = self.test_cfg.setdefault("average_clips", "prob")
         if average not in AVERAGE_CLIPS:
             raise ValueError(f"test_cfg.average_clips must be one of {AVERAGE_CLIPS}, got {average!r}")
+        self.aux_info = _names(self.train_cfg.get("aux_info", []))
+        self.max_testing_views = self.test_cfg.get("max_testing_views")
+        if self.max_testing_views is not None and not (type(self.max_testing_views) is int
+                                                       and self.max_testing_views > 0):
+            raise ValueError(f"test_cfg.max_testing_views must be a positive int, got {self.max_testing_views!r}")
+        self.feature_extraction = bool(self.test_cfg.get("feature_extraction", False))
+        self.blending = None
+        if self.train_cfg.get("blending") is not None:
+            from vidrun.datasets.blending_utils import BLENDINGS  # the data layer, loaded only when used
+            self.blending = build_from_cfg(self.train_cfg["blending"], BLENDINGS)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -72,7 +96,7 @@ class BaseRecognizer(nn.Module):
             return F.softmax(cls_score, dim=2).mean(dim=1)
         return cls_score.mean(dim=1)
 
-    def forward_train(self, imgs: torch.Tensor, label: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward_train(self, imgs: torch.Tensor, label: torch.Tensor, **aux) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
     def forward_test(self, imgs: torch.Tensor) -> np.ndarray:
@@ -80,12 +104,20 @@ class BaseRecognizer(nn.Module):
 
     def forward(self, imgs: torch.Tensor, label: torch.Tensor | None = None, return_loss: bool = True,
                 **kwargs) -> dict[str, torch.Tensor] | np.ndarray:
-        """`kwargs` takes what a pipeline's `Collect` adds besides (`img_metas`), unused here."""
+        """`kwargs` takes what a pipeline's `Collect` adds besides (`img_metas`); the entries named in
+        `train_cfg.aux_info` go on to the head's loss."""
         if not return_loss:
             return self.forward_test(imgs)
         if label is None:
             raise ValueError("label is needed to compute the loss (or pass return_loss=False)")
-        return self.forward_train(imgs, label)
+        missing = [name for name in self.aux_info if name not in kwargs]
+        if missing:
+            raise KeyError(f"train_cfg.aux_info names {missing}, which the batch lacks (it has "
+                           f"{sorted(['imgs', 'label', *kwargs])}): add them to Collect's keys")
+        if self.blending is not None:
+            imgs, label = self.blending(imgs, label)
+            label = label.reshape(label.shape[0], -1)  # soft labels [B, 1, C] -> [B, C], the scores' shape
+        return self.forward_train(imgs, label, **{name: kwargs[name] for name in self.aux_info})
 
     def train_step(self, data_batch: dict, optimizer=None) -> dict:
         """The runner's training step: loss, the values to log and the number of videos."""
@@ -100,3 +132,24 @@ class BaseRecognizer(nn.Module):
     def val_step(self, data_batch: dict, optimizer=None) -> dict:
         """The runner's val step (the workflow's `('val', n)`): the same losses, under no_grad from the runner."""
         return self.train_step(data_batch, optimizer)
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str) or not (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
+        raise ValueError(f"train_cfg.aux_info must be a list of batch keys, got {value!r}")
+    return list(value)
+
+
+def _check_cfg_keys(train_cfg: dict | None, test_cfg: dict | None) -> None:
+    """A ConfigError naming every key of `train_cfg`/`test_cfg` that no recognizer reads, with its key path."""
+    for name, cfg, allowed in (("train_cfg", train_cfg, TRAIN_CFG_KEYS), ("test_cfg", test_cfg, TEST_CFG_KEYS)):
+        if cfg is None:
+            continue
+        if not isinstance(cfg, dict):
+            raise ConfigError(f"{name} must be a dict (or None), got {cfg!r}")
+        refused = [key for key in cfg if key in UNSUPPORTED_TEST_CFG_KEYS and name == "test_cfg"]
+        if refused:
+            where = [cfg.where(key) if isinstance(cfg, ConfigDict) else f"{name}.{key}" for key in refused]
+            raise ConfigError([f"{w}: MMAction2's fully convolutional testing (TPN) is not supported by vidrun; "
+                               f"remove it" for w in where])
+        check_keys(cfg, allowed, name)
