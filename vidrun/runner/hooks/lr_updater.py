@@ -79,9 +79,10 @@ class CyclicLrUpdaterHook(LrUpdaterHook):
 
 @HOOKS.register_module()
 class OneCycleLrUpdaterHook(LrUpdaterHook):
-    """Starts every group at `max_lr / div_factor` (the optimizer's own lr is ignored)."""
+    """Starts every group at `max_lr / div_factor` (the optimizer's own lr is ignored). `max_lr` is a number,
+    a list (one per param group) or, for a dict of optimizers, a dict of either by optimizer name."""
 
-    def __init__(self, max_lr: float | list[float], total_steps: int | None = None, pct_start: float = 0.3,
+    def __init__(self, max_lr: float | list[float] | dict, total_steps: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: str = "cos", div_factor: float = 25, final_div_factor: float = 1e4,
                  three_phase: bool = False, **kwargs: Any):
         schedule = OneCycle(total_steps, pct_start, anneal_strategy, div_factor, final_div_factor, three_phase)
@@ -89,9 +90,21 @@ class OneCycleLrUpdaterHook(LrUpdaterHook):
         self.max_lr = max_lr
         self.div_factor = div_factor
 
-    def initial_values(self, runner: Any) -> list[float]:
-        groups = runner.optimizer.param_groups
-        max_lr = self.max_lr if isinstance(self.max_lr, (list, tuple)) else [self.max_lr] * len(groups)
-        if len(max_lr) != len(groups):
-            raise ValueError(f"lr_config.max_lr has {len(max_lr)} values for {len(groups)} param groups")
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float]:
+        max_lr = per_group("lr_config.max_lr", self.max_lr, name or type(optimizer).__name__, optimizer)
         return [one_cycle_initial(m, self.div_factor) for m in max_lr]
+
+
+def per_group(key: str, value: Any, name: str, optimizer: Any) -> list[float]:
+    """One value for each param group of `optimizer` from `value`: a number (every group), a list (one per
+    group) or a dict by optimizer `name` (a dict of optimizers' key, else the optimizer's class name) of either.
+    Raises ValueError naming `key` for a list of the wrong length or a dict without `name`."""
+    groups = optimizer.param_groups
+    if isinstance(value, dict):
+        if name not in value:
+            raise ValueError(f"{key} has no value for optimizer {name!r} (it has {', '.join(map(str, value))})")
+        return per_group(f"{key}.{name}", value[name], name, optimizer)
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
+    if len(values) != len(groups):
+        raise ValueError(f"{key} has {len(values)} values for the {len(groups)} param groups of optimizer {name!r}")
+    return values

@@ -52,5 +52,5 @@ class OneCycleMomentumUpdaterHook(MomentumUpdaterHook):
         super().__init__(schedule, **kwargs)
         self.max_momentum = max_momentum
 
-    def initial_values(self, runner: Any) -> list[float]:
-        return [self.max_momentum] * len(runner.optimizer.param_groups)
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float]:
+        return [self.max_momentum] * len(optimizer.param_groups)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch.nn.utils import clip_grad_norm_
 
+from vidrun.config import ConfigError
 from vidrun.registry import check_keys
 from vidrun.runner.hooks.hook import HOOKS, Hook
 
@@ -55,6 +56,16 @@ class OptimizerHook(Hook):
         self.detect_anomalous_params = detect_anomalous_params
         self.skip_nonfinite = nonfinite_loss == "skip"
 
+    def before_run(self, runner: Any) -> None:
+        """Refuses a runner without an optimizer, or with a dict of them (which hook would step which?)."""
+        if runner.optimizer is None:
+            raise ConfigError(f"optimizer_config: {type(self).__name__} steps the runner's optimizer, and the "
+                              f"runner has none; pass one, or set optimizer_config=None")
+        if isinstance(runner.optimizer, dict):
+            raise ConfigError(f"optimizer_config: {type(self).__name__} steps one optimizer, but the runner has "
+                              f"several ({', '.join(map(str, runner.optimizer))}); a model with several "
+                              f"optimizers steps them in its train_step: set optimizer_config=None")
+
     def after_train_iter(self, runner: Any) -> None:
         runner.optimizer.zero_grad()
         if not check_finite_loss(runner, self.skip_nonfinite):
@@ -101,6 +112,7 @@ class GradientCumulativeOptimizerHook(OptimizerHook):
         self._params: list[torch.Tensor] = []
 
     def before_run(self, runner: Any) -> None:
+        super().before_run(runner)
         self._params = [p for group in runner.optimizer.param_groups for p in group["params"]]
         if self._pending_grads is not None:
             for param, grad in zip(self._params, self._pending_grads):

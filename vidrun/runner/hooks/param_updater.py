@@ -1,7 +1,8 @@
 """`ParamUpdaterHook`: writes a schedule's value into every param group before each train iteration.
 
 The value is a pure function of the counters (`vidrun.schedules.value_at`): nothing is carried from one
-iteration to the next, so a resumed run continues its schedule exactly. The base of each group is its
+iteration to the next, so a resumed run continues its schedule exactly. A dict of optimizers has every group of
+every optimizer set. The base of each group is its
 `initial_lr` / `initial_momentum`, set from the optimizer once and kept in the optimizer's state.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from vidrun.config import ConfigError
 from vidrun.runner.hooks.hook import Hook
+from vidrun.runner.optimizer.several import named_optimizers
 from vidrun.schedules import Warmup, value_at
 
 
@@ -36,8 +38,9 @@ class ParamUpdaterHook(Hook):
     def write(self, group: dict, value: float) -> None:
         raise NotImplementedError
 
-    def initial_values(self, runner: Any) -> list[float] | None:
-        """Per-group bases that the policy imposes (OneCycle), or None to take them from the optimizer."""
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float] | None:
+        """Per-group bases that the policy imposes (OneCycle) on `optimizer` (`name` in a dict of optimizers,
+        None when it is the only one), or None to take them from the optimizer."""
         return None
 
     # -- events -----------------------------------------------------------------------------------------------
@@ -50,19 +53,21 @@ class ParamUpdaterHook(Hook):
         elif self.by_epoch and by_iter_runner:
             raise ConfigError(f"{self.config_key}.by_epoch=True: an IterBasedRunner has no epochs to schedule "
                               f"by; remove by_epoch (it defaults to False there)")
-        imposed = self.initial_values(runner)
-        for index, group in enumerate(runner.optimizer.param_groups):
-            if imposed is not None:
-                group[self.initial_key] = imposed[index]
-            else:
-                group.setdefault(self.initial_key, self.read(group))
+        for name, optimizer in named_optimizers(runner.optimizer):  # a dict of optimizers: each of them
+            imposed = self.initial_values(name, optimizer)
+            for index, group in enumerate(optimizer.param_groups):
+                if imposed is not None:
+                    group[self.initial_key] = imposed[index]
+                else:
+                    group.setdefault(self.initial_key, self.read(group))
 
     def before_train_iter(self, runner: Any) -> None:
         if self._warmup_epochs is not None:
             kind, epochs, ratio = self._warmup_epochs
             self.warmup, self._warmup_epochs = Warmup(kind, epochs * len(runner.data_loader), ratio), None
-        for group in runner.optimizer.param_groups:
-            self.write(group, self.value(runner, group[self.initial_key]))
+        for _, optimizer in named_optimizers(runner.optimizer):
+            for group in optimizer.param_groups:
+                self.write(group, self.value(runner, group[self.initial_key]))
 
     def value(self, runner: Any, base: float) -> float:
         return value_at(self.schedule, base, iteration=runner.iter, epoch=runner.epoch,
