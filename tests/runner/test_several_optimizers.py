@@ -229,3 +229,15 @@ def test_loggers_show_each_optimizers_lr():
     runner = type("R", (), {"unit": "iter", "max_iters": 10})()
     line = TextLoggerHook().format(runner, record)
     assert "lr_generator: 1.000e-02, lr_discriminator: 1.000e-01" in line
+
+
+def test_the_docs_example_builds():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "optimizers.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "generator=dict(" in b)
+    namespace = {}
+    exec(block, namespace)
+    assert namespace["optimizer_config"] is None
+    optimizers = build_optimizer(TwoPart(), namespace["optimizer"])
+    assert [g["weight_decay"] for g in optimizers["discriminator"].param_groups] == [1e-4, 1e-4, 0.0, 0.0, 1e-4, 1e-4]
