@@ -241,3 +241,12 @@ def test_the_docs_example_builds():
     assert namespace["optimizer_config"] is None
     optimizers = build_optimizer(TwoPart(), namespace["optimizer"])
     assert [g["weight_decay"] for g in optimizers["discriminator"].param_groups] == [1e-4, 1e-4, 0.0, 0.0, 1e-4, 1e-4]
+
+
+def test_a_runner_refuses_what_is_not_an_optimizer_or_a_dict_of_them():
+    model = TwoPart()
+    with pytest.raises(TypeError, match=r"optimizer\['discriminator'\] is a str, not a torch optimizer"):
+        EpochBasedRunner(model, dict(generator=torch.optim.SGD(model.parameters(), lr=0.1), discriminator="SGD"),
+                         max_epochs=1)
+    with pytest.raises(TypeError, match="the runner's optimizer is a list"):
+        EpochBasedRunner(model, [torch.optim.SGD(model.parameters(), lr=0.1)], max_epochs=1)

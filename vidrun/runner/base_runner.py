@@ -15,7 +15,7 @@ from vidrun.runner.device import model_device, to_device
 from vidrun.runner.hooks.hook import HOOKS, Hook
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
-from vidrun.runner.optimizer.several import load_optimizer_state_dict, per_optimizer
+from vidrun.runner.optimizer.several import load_optimizer_state_dict, named_optimizers, per_optimizer
 from vidrun.runner.priority import get_priority
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
@@ -42,6 +42,8 @@ class BaseRunner:
             raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
         if max_iters is not None and max_epochs is not None:
             raise ValueError("give max_epochs or max_iters, not both")
+        if optimizer is not None:
+            named_optimizers(optimizer)  # one optimizer or a dict of them; anything else is a TypeError here
         self.model = model
         self.optimizer = optimizer
         self.work_dir = os.path.abspath(work_dir) if work_dir is not None else None
