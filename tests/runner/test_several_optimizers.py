@@ -250,3 +250,15 @@ def test_a_runner_refuses_what_is_not_an_optimizer_or_a_dict_of_them():
                          max_epochs=1)
     with pytest.raises(TypeError, match="the runner's optimizer is a list"):
         EpochBasedRunner(model, [torch.optim.SGD(model.parameters(), lr=0.1)], max_epochs=1)
+
+
+def test_one_cycle_momentum_takes_values_per_optimizer_and_group(make_loader):
+    momentum_config = dict(policy="OneCycle", base_momentum=dict(generator=0.6, discriminator=[0.8, 0.7] * 3),
+                           max_momentum=dict(generator=0.9, discriminator=0.95))
+    seen = _trace(make_loader, None, momentum_config)
+    # 10 iterations, pct_start 0.3: the max at 0, the base at the lr peak (iteration 2), the max again at 9
+    for step, expected_g, expected_d in ((0, 0.9, [0.95] * 6), (2, 0.6, [0.8, 0.7] * 3), (9, 0.9, [0.95] * 6)):
+        assert seen[step]["generator"][0][1] == pytest.approx(expected_g)
+        assert [m for _, m in seen[step]["discriminator"]] == pytest.approx(expected_d)
+    with pytest.raises(ValueError, match="momentum_config.base_momentum has no value for optimizer 'generator'"):
+        _trace(make_loader, None, dict(policy="OneCycle", base_momentum=dict(discriminator=0.8)))

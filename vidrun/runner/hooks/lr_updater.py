@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
-from vidrun.runner.hooks.param_updater import LrUpdaterHook
+from vidrun.runner.hooks.param_updater import LrUpdaterHook, per_group
 from vidrun.schedules import (CosineAnnealing, CosineRestart, Cyclic, Exp, Fixed, FlatCosineAnnealing, Inv,
                               LinearAnnealing, OneCycle, Poly, Step, one_cycle_initial)
 
@@ -94,17 +94,3 @@ class OneCycleLrUpdaterHook(LrUpdaterHook):
         max_lr = per_group("lr_config.max_lr", self.max_lr, name or type(optimizer).__name__, optimizer)
         return [one_cycle_initial(m, self.div_factor) for m in max_lr]
 
-
-def per_group(key: str, value: Any, name: str, optimizer: Any) -> list[float]:
-    """One value for each param group of `optimizer` from `value`: a number (every group), a list (one per
-    group) or a dict by optimizer `name` (a dict of optimizers' key, else the optimizer's class name) of either.
-    Raises ValueError naming `key` for a list of the wrong length or a dict without `name`."""
-    groups = optimizer.param_groups
-    if isinstance(value, dict):
-        if name not in value:
-            raise ValueError(f"{key} has no value for optimizer {name!r} (it has {', '.join(map(str, value))})")
-        return per_group(f"{key}.{name}", value[name], name, optimizer)
-    values = list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
-    if len(values) != len(groups):
-        raise ValueError(f"{key} has {len(values)} values for the {len(groups)} param groups of optimizer {name!r}")
-    return values
