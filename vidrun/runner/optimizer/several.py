@@ -3,8 +3,8 @@
 
 These helpers let the runner, the updater hooks and checkpoints treat both forms alike: `named_optimizers`
 lists `(name, optimizer)` pairs (name None for a single optimizer), `per_optimizer` maps a function over them
-keeping the form (a value, or a dict of values by name), and the state-dict pair saves and restores each
-optimizer's state as mmcv does (a dict of state dicts for a dict of optimizers).
+keeping the form (a value, or a dict of values by name), and `load_optimizer_state_dict` restores what
+`save_checkpoint` wrote as mmcv writes it (`{name: state_dict}` for a dict of optimizers).
 """
 from __future__ import annotations
 
@@ -42,13 +42,8 @@ def per_optimizer(optimizer: Any, fn: Callable[[Optimizer], T]) -> T | dict[str,
     return fn(named_optimizers(optimizer)[0][1])
 
 
-def optimizer_state_dict(optimizer: Any) -> dict:
-    """`optimizer.state_dict()`, or `{name: state_dict}` for a dict of optimizers (mmcv's checkpoint layout)."""
-    return per_optimizer(optimizer, lambda opt: opt.state_dict())
-
-
 def load_optimizer_state_dict(optimizer: Any, state: dict, source: str = "the checkpoint") -> None:
-    """Load what `optimizer_state_dict` wrote into `optimizer` (one optimizer or a dict of them).
+    """Load a checkpoint's `optimizer` entry `state` into `optimizer` (one optimizer or a dict of them).
 
     Raises ValueError naming `source` when the forms differ (a single optimizer's state for a dict of
     optimizers or the reverse) or when the names differ: every optimizer of the dict must find its state.
