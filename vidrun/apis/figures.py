@@ -68,7 +68,8 @@ def draw_schedule(trace: dict, title: str) -> Figure:
         for group, values in enumerate(zip(*trace[name])):
             series.setdefault(values, []).append(group)
         for values, groups in series.items():
-            ax.plot(range(1, len(values) + 1), values, label=_groups_label(groups, len(series) == 1))
+            ax.plot(range(1, len(values) + 1), values, label=_groups_label(groups, len(series) == 1,
+                                                                           trace.get("groups")))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
@@ -85,10 +86,12 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
     fig.savefig(path, dpi=dpi)
 
 
-def _groups_label(groups: list[int], only: bool) -> str:
+def _groups_label(groups: list[int], only: bool, names: list[str] | None = None) -> str:
+    """`names`: each column's `<optimizer>.<group>` when the trace has several optimizers."""
+    first = f"group {groups[0]}" if names is None else names[groups[0]]
     if len(groups) == 1:
-        return f"group {groups[0]}"
-    return f"all {len(groups)} groups" if only else f"{len(groups)} groups (first: {groups[0]})"
+        return first
+    return f"all {len(groups)} groups" if only else f"{len(groups)} groups (first: {first.removeprefix('group ')})"
 
 
 def _default_title(logs: Sequence[TrainingLog], names: list[str]) -> str:

@@ -12,10 +12,12 @@ from vidrun.datasets import build_dataset, dataloader_settings
 from vidrun.models import build_model
 from vidrun.runner import build_optimizer, build_runner
 from vidrun.runner.builder import runner_config
+from vidrun.runner.optimizer.several import is_optimizer_dict, named_optimizers
 
 
 class _Recorder(nn.Module):
-    """Stands in for the model in the runner: each training step records what the optimizer holds."""
+    """Stands in for the model in the runner: each training step records what the optimizer holds (the
+    groups of every optimizer, in order, for a dict of optimizers)."""
 
     def __init__(self):
         super().__init__()
@@ -23,9 +25,9 @@ class _Recorder(nn.Module):
         self.momentum: list[list[float | None]] = []
 
     def train_step(self, data_batch, optimizer) -> dict:
-        self.lr.append([group["lr"] for group in optimizer.param_groups])
-        self.momentum.append([group.get("momentum", group.get("betas", (None,))[0])
-                              for group in optimizer.param_groups])
+        groups = [group for _, opt in named_optimizers(optimizer) for group in opt.param_groups]
+        self.lr.append([group["lr"] for group in groups])
+        self.momentum.append([group.get("momentum", group.get("betas", (None,))[0]) for group in groups])
         return dict(loss=torch.zeros(()), log_vars={}, num_samples=1)
 
     val_step = train_step
@@ -44,6 +46,8 @@ def trace_schedule(cfg, iters_per_epoch: int) -> dict:
 
     The optimizer is built from the config's model (so `paramwise_cfg` and constructors shape the groups); a
     runner of the config's type runs its lr and momentum hooks over `iters_per_epoch` empty batches per epoch.
+    With several optimizers the rows hold the groups of each in turn, and `"groups"` names each column
+    `<optimizer>.<group index>` (`generator.0`, `discriminator.0`, ...).
     """
     if iters_per_epoch < 1:
         raise ValueError(f"iters_per_epoch must be at least 1, got {iters_per_epoch}")
@@ -55,5 +59,9 @@ def trace_schedule(cfg, iters_per_epoch: int) -> dict:
     runner = build_runner(runner_config(cfg), dict(model=recorder, optimizer=optimizer, logger=quiet))
     runner.register_training_hooks(cfg.get("lr_config"), momentum_config=cfg.get("momentum_config"))
     runner.run([range(iters_per_epoch)], [("train", 1)])
-    return dict(iters_per_epoch=iters_per_epoch, max_iters=len(recorder.lr), lr=recorder.lr,
-                momentum=recorder.momentum)
+    trace = dict(iters_per_epoch=iters_per_epoch, max_iters=len(recorder.lr), lr=recorder.lr,
+                 momentum=recorder.momentum)
+    if is_optimizer_dict(optimizer):
+        trace["groups"] = [f"{name}.{index}" for name, opt in named_optimizers(optimizer)
+                           for index in range(len(opt.param_groups))]
+    return trace

@@ -15,6 +15,7 @@ from vidrun.runner.device import model_device, to_device
 from vidrun.runner.hooks.hook import HOOKS, Hook
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
+from vidrun.runner.optimizer.several import load_optimizer_state_dict, named_optimizers, per_optimizer
 from vidrun.runner.priority import get_priority
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
@@ -41,6 +42,8 @@ class BaseRunner:
             raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
         if max_iters is not None and max_epochs is not None:
             raise ValueError("give max_epochs or max_iters, not both")
+        if optimizer is not None:
+            named_optimizers(optimizer)  # one optimizer or a dict of them; anything else is a TypeError here
         self.model = model
         self.optimizer = optimizer
         self.work_dir = os.path.abspath(work_dir) if work_dir is not None else None
@@ -86,17 +89,19 @@ class BaseRunner:
     def model_name(self) -> str:
         return type(getattr(self.model, "module", self.model)).__name__
 
-    def current_lr(self) -> list[float]:
+    def current_lr(self) -> list[float] | dict[str, list[float]]:
+        """Each group's lr; `{name: [lr of each group]}` when the optimizer is a dict of optimizers."""
         if self.optimizer is None:
             raise RuntimeError("current_lr() needs an optimizer, and this runner has none")
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return per_optimizer(self.optimizer, lambda opt: [group["lr"] for group in opt.param_groups])
 
-    def current_momentum(self) -> list[float]:
-        """Each group's momentum, or `betas[0]` for Adam-like optimizers (0 when it has neither)."""
+    def current_momentum(self) -> list[float] | dict[str, list[float]]:
+        """Each group's momentum, or `betas[0]` for Adam-like optimizers (0 when it has neither);
+        `{name: [...]}` when the optimizer is a dict of optimizers."""
         if self.optimizer is None:
             raise RuntimeError("current_momentum() needs an optimizer, and this runner has none")
-        return [g["momentum"] if "momentum" in g else g["betas"][0] if "betas" in g else 0.0
-                for g in self.optimizer.param_groups]
+        return per_optimizer(self.optimizer, lambda opt: [
+            g["momentum"] if "momentum" in g else g["betas"][0] if "betas" in g else 0.0 for g in opt.param_groups])
 
     # -- hooks ------------------------------------------------------------------------------------------------
     def register_hook(self, hook: Hook, priority: int | str = "NORMAL") -> None:
@@ -237,7 +242,7 @@ class BaseRunner:
         meta = state.get("meta", {})
         self._epoch, self._iter = int(meta.get("epoch", 0)), int(meta.get("iter", 0))
         if resume_optimizer and self.optimizer is not None and state.get("optimizer") is not None:
-            self.optimizer.load_state_dict(state["optimizer"])
+            load_optimizer_state_dict(self.optimizer, state["optimizer"], checkpoint)
         self.meta = dict(self.meta or {}, **{k: v for k, v in meta.items() if k in ("hook_msgs", "seed")})
         load_hook_states(self._hooks, state.get("hooks", {}), self.logger)
         self._resumed = dict(state.get("runner") or {}, world_size=int(meta.get("world_size", 1)))

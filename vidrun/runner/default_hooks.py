@@ -47,13 +47,18 @@ def register_training_hooks(runner: Any, lr_config: dict | Hook | None,
 
 def with_fp16(optimizer_config: dict | None, fp16: dict | None) -> dict | None:
     """The optimizer hook config for a config's `optimizer_config` and top-level `fp16=dict(loss_scale=...)`:
-    an `Fp16OptimizerHook` with both sets of arguments when `fp16` is set."""
+    an `Fp16OptimizerHook` with both sets of arguments when `fp16` is set, or a
+    `GradientCumulativeFp16OptimizerHook` when `optimizer_config` accumulates (`cumulative_iters`)."""
     if fp16 is None:
         return optimizer_config
     optimizer_config = dict(optimizer_config or {})
-    if optimizer_config.get("type", "OptimizerHook") not in ("OptimizerHook", "Fp16OptimizerHook"):
+    cumulative = ("GradientCumulativeOptimizerHook", "GradientCumulativeFp16OptimizerHook")
+    hook_type = optimizer_config.get("type", cumulative[0] if "cumulative_iters" in optimizer_config else
+                                     "OptimizerHook")
+    if hook_type not in ("OptimizerHook", "Fp16OptimizerHook", *cumulative):
         raise ConfigError(f"fp16 cannot be combined with optimizer_config.type={optimizer_config['type']!r}")
-    return dict(optimizer_config, **fp16, type="Fp16OptimizerHook")
+    fp16_type = "GradientCumulativeFp16OptimizerHook" if hook_type in cumulative else "Fp16OptimizerHook"
+    return dict(optimizer_config, **fp16, type=fp16_type)
 
 
 def register(runner: Any, hook: dict | Hook | None, priority: int | str) -> None:

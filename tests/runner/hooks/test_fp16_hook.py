@@ -32,8 +32,8 @@ def test_loss_scale_forms():
         Fp16OptimizerHook(loss_scale=-1)
 
 
-def test_with_fp16_leaves_plain_configs_and_rejects_accumulation():
+def test_with_fp16_leaves_plain_configs_and_rejects_other_hooks():
     assert with_fp16(dict(grad_clip=None), None) == dict(grad_clip=None)
     assert with_fp16(None, dict(loss_scale="dynamic")) == dict(loss_scale="dynamic", type="Fp16OptimizerHook")
     with pytest.raises(ConfigError, match="fp16 cannot be combined"):
-        with_fp16(dict(type="GradientCumulativeOptimizerHook", cumulative_iters=2), dict(loss_scale=512.0))
+        with_fp16(dict(type="MyOptimizerHook"), dict(loss_scale=512.0))

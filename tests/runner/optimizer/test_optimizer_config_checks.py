@@ -36,10 +36,10 @@ def test_every_unknown_key_is_reported_at_once_with_its_path_line_and_suggestion
         "params, lr, momentum, dampening, weight_decay, nesterov, maximize, foreach, differentiable, fused",
         f"optimizer.paramwise_cfg.bias_lr_mul ({path}:5): paramwise_cfg takes no key 'bias_lr_mul' (did you mean "
         "'bias_lr_mult'?); it accepts: bias_decay_mult, bias_lr_mult, bypass_duplicate, custom_keys, "
-        "dwconv_decay_mult, norm_decay_mult",
+        "dcn_offset_lr_mult, dwconv_decay_mult, norm_decay_mult",
         f"optimizer.paramwise_cfg.norm_decay ({path}:6): paramwise_cfg takes no key 'norm_decay' (did you mean "
         "'norm_decay_mult'?); it accepts: bias_decay_mult, bias_lr_mult, bypass_duplicate, custom_keys, "
-        "dwconv_decay_mult, norm_decay_mult",
+        "dcn_offset_lr_mult, dwconv_decay_mult, norm_decay_mult",
         f"optimizer.paramwise_cfg.custom_keys.backbone.lr_mul ({path}:7): a custom_keys entry takes no key "
         "'lr_mul' (did you mean 'lr_mult'?); it accepts: decay_mult, lr_mult",
     ]

@@ -5,6 +5,7 @@ from vidrun.runner.hooks.dist_evaluation import DistEvalHook
 from vidrun.runner.hooks.evaluation import EvalHook
 from vidrun.runner.inference_loops import multi_process_test, single_process_test
 from vidrun.runner.hooks.fp16 import Fp16OptimizerHook
+from vidrun.runner.hooks.cumulative_fp16 import GradientCumulativeFp16OptimizerHook
 from vidrun.runner.hooks.hook import EVENTS, HOOKS, Hook
 from vidrun.runner.hooks.iter_timer import IterTimerHook
 from vidrun.runner.hooks.logger.base import LoggerHook
@@ -35,4 +36,5 @@ __all__ = [
     "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
     "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
     "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
+    "GradientCumulativeFp16OptimizerHook",
 ]

@@ -37,6 +37,7 @@ class Fp16OptimizerHook(OptimizerHook):
         self._pending_scaler: dict | None = None
 
     def before_run(self, runner: Any) -> None:
+        super().before_run(runner)
         parameter = next(iter(runner.model.parameters()))
         device = parameter.device.type
         dtype = torch.float16 if device == "cuda" else torch.bfloat16

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
-from vidrun.runner.hooks.param_updater import LrUpdaterHook
+from vidrun.runner.hooks.param_updater import LrUpdaterHook, per_group
 from vidrun.schedules import (CosineAnnealing, CosineRestart, Cyclic, Exp, Fixed, FlatCosineAnnealing, Inv,
                               LinearAnnealing, OneCycle, Poly, Step, one_cycle_initial)
 
@@ -79,9 +79,10 @@ class CyclicLrUpdaterHook(LrUpdaterHook):
 
 @HOOKS.register_module()
 class OneCycleLrUpdaterHook(LrUpdaterHook):
-    """Starts every group at `max_lr / div_factor` (the optimizer's own lr is ignored)."""
+    """Starts every group at `max_lr / div_factor` (the optimizer's own lr is ignored). `max_lr` is a number,
+    a list (one per param group) or, for a dict of optimizers, a dict of either by optimizer name."""
 
-    def __init__(self, max_lr: float | list[float], total_steps: int | None = None, pct_start: float = 0.3,
+    def __init__(self, max_lr: float | list[float] | dict, total_steps: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: str = "cos", div_factor: float = 25, final_div_factor: float = 1e4,
                  three_phase: bool = False, **kwargs: Any):
         schedule = OneCycle(total_steps, pct_start, anneal_strategy, div_factor, final_div_factor, three_phase)
@@ -89,9 +90,7 @@ class OneCycleLrUpdaterHook(LrUpdaterHook):
         self.max_lr = max_lr
         self.div_factor = div_factor
 
-    def initial_values(self, runner: Any) -> list[float]:
-        groups = runner.optimizer.param_groups
-        max_lr = self.max_lr if isinstance(self.max_lr, (list, tuple)) else [self.max_lr] * len(groups)
-        if len(max_lr) != len(groups):
-            raise ValueError(f"lr_config.max_lr has {len(max_lr)} values for {len(groups)} param groups")
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float]:
+        max_lr = per_group("lr_config.max_lr", self.max_lr, name or type(optimizer).__name__, optimizer)
         return [one_cycle_initial(m, self.div_factor) for m in max_lr]
+

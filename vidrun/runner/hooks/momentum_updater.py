@@ -5,10 +5,12 @@ Each takes the policy's own arguments under the names configs use (`min_momentum
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from numbers import Real
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
-from vidrun.runner.hooks.param_updater import MomentumUpdaterHook
+from vidrun.runner.hooks.param_updater import MomentumUpdaterHook, per_group
 from vidrun.schedules import CosineAnnealing, Cyclic, LinearAnnealing, OneCycleMomentum, Step
 
 
@@ -43,14 +45,26 @@ class CyclicMomentumUpdaterHook(MomentumUpdaterHook):
 
 @HOOKS.register_module()
 class OneCycleMomentumUpdaterHook(MomentumUpdaterHook):
-    """Starts at `max_momentum`, falls to `base_momentum` at the lr peak, and climbs back."""
+    """Starts at `max_momentum`, falls to `base_momentum` at the lr peak, and climbs back. Each of the two is
+    a number, a list (one per param group) or a dict of either by optimizer name (a dict of optimizers' key,
+    else the optimizer's class name)."""
 
-    def __init__(self, base_momentum: float = 0.85, max_momentum: float = 0.95, total_steps: int | None = None,
-                 pct_start: float = 0.3, anneal_strategy: str = "cos", three_phase: bool = False, **kwargs: Any):
-        schedule = OneCycleMomentum(base_momentum, max_momentum, total_steps, pct_start, anneal_strategy,
-                                    three_phase)
+    def __init__(self, base_momentum: float | list | dict = 0.85, max_momentum: float | list | dict = 0.95,
+                 total_steps: int | None = None, pct_start: float = 0.3, anneal_strategy: str = "cos",
+                 three_phase: bool = False, **kwargs: Any):
+        # Per-group values are checked when the groups are known; the template checks the rest now.
+        numbers = [v if isinstance(v, Real) else default for v, default in ((base_momentum, 0.85),
+                                                                            (max_momentum, 0.95))]
+        schedule = OneCycleMomentum(*numbers, total_steps, pct_start, anneal_strategy, three_phase)
         super().__init__(schedule, **kwargs)
-        self.max_momentum = max_momentum
+        self.base_momentum, self.max_momentum = base_momentum, max_momentum
 
-    def initial_values(self, runner: Any) -> list[float]:
-        return [self.max_momentum] * len(runner.optimizer.param_groups)
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float]:
+        return per_group("momentum_config.max_momentum", self.max_momentum, name or type(optimizer).__name__,
+                         optimizer)
+
+    def group_schedules(self, name: str | None, optimizer: Any) -> list[OneCycleMomentum]:
+        key = name or type(optimizer).__name__
+        bases = per_group("momentum_config.base_momentum", self.base_momentum, key, optimizer)
+        return [replace(self.schedule, base_momentum=low, max_momentum=high)
+                for low, high in zip(bases, self.initial_values(name, optimizer))]

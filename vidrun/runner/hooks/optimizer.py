@@ -5,8 +5,10 @@ import math
 from typing import Any
 
 import torch
+from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import clip_grad_norm_
 
+from vidrun.config import ConfigError
 from vidrun.registry import check_keys
 from vidrun.runner.hooks.hook import HOOKS, Hook
 
@@ -55,6 +57,16 @@ class OptimizerHook(Hook):
         self.detect_anomalous_params = detect_anomalous_params
         self.skip_nonfinite = nonfinite_loss == "skip"
 
+    def before_run(self, runner: Any) -> None:
+        """Refuses a runner without an optimizer, or with a dict of them (which hook would step which?)."""
+        if runner.optimizer is None:
+            raise ConfigError(f"optimizer_config: {type(self).__name__} steps the runner's optimizer, and the "
+                              f"runner has none; pass one, or set optimizer_config=None")
+        if isinstance(runner.optimizer, dict):
+            raise ConfigError(f"optimizer_config: {type(self).__name__} steps one optimizer, but the runner has "
+                              f"several ({', '.join(map(str, runner.optimizer))}); a model with several "
+                              f"optimizers steps them in its train_step: set optimizer_config=None")
+
     def after_train_iter(self, runner: Any) -> None:
         runner.optimizer.zero_grad()
         if not check_finite_loss(runner, self.skip_nonfinite):
@@ -90,7 +102,9 @@ class GradientCumulativeOptimizerHook(OptimizerHook):
     """Accumulate gradients over `cumulative_iters` iterations, then step: an effective batch that many
     times larger. Windows count global iterations (c=4 over 10 iterations steps after iterations 4, 8 and
     10, 1-based); each loss is divided by its window's length, the last window's possibly shorter.
-    Gradients accumulated in an unfinished window are kept in checkpoints, so a resume continues it."""
+    Gradients accumulated in an unfinished window are kept in checkpoints, so a resume continues it.
+    With BatchNorm layers in the model (and `cumulative_iters > 1`) it warns once, at the start of the run:
+    BatchNorm normalises over each iteration's batch, so the result is not that of a larger batch."""
 
     def __init__(self, cumulative_iters: int = 1, **kwargs: Any):
         super().__init__(**kwargs)
@@ -101,6 +115,8 @@ class GradientCumulativeOptimizerHook(OptimizerHook):
         self._params: list[torch.Tensor] = []
 
     def before_run(self, runner: Any) -> None:
+        super().before_run(runner)
+        warn_batch_norm(runner, type(self).__name__, self.cumulative_iters)
         self._params = [p for group in runner.optimizer.param_groups for p in group["params"]]
         if self._pending_grads is not None:
             for param, grad in zip(self._params, self._pending_grads):
@@ -126,3 +142,17 @@ class GradientCumulativeOptimizerHook(OptimizerHook):
 
     def load_state_dict(self, state: dict) -> None:
         self._pending_grads = state.get("grads")
+
+
+def warn_batch_norm(runner: Any, hook_name: str, cumulative_iters: int) -> None:
+    """Warn (in the run's log) when gradients accumulate over several iterations of a model that has
+    BatchNorm layers: their statistics come from one iteration's batch, so the update differs from that of
+    one batch `cumulative_iters` times larger."""
+    model = getattr(runner.model, "module", runner.model)
+    norms = [name for name, module in model.named_modules() if isinstance(module, _BatchNorm)]
+    if cumulative_iters > 1 and norms:
+        shown = ", ".join(norms[:3]) + (f" and {len(norms) - 3} more" if len(norms) > 3 else "")
+        runner.logger.warning(
+            "%s: the model has BatchNorm layers (%s), which normalise over each iteration's batch: accumulating "
+            "gradients over %d iterations is then not the same as a batch %d times larger, and results may be "
+            "slightly worse", hook_name, shown, cumulative_iters, cumulative_iters)

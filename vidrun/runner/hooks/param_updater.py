@@ -1,7 +1,8 @@
 """`ParamUpdaterHook`: writes a schedule's value into every param group before each train iteration.
 
 The value is a pure function of the counters (`vidrun.schedules.value_at`): nothing is carried from one
-iteration to the next, so a resumed run continues its schedule exactly. The base of each group is its
+iteration to the next, so a resumed run continues its schedule exactly. A dict of optimizers has every group of
+every optimizer set. The base of each group is its
 `initial_lr` / `initial_momentum`, set from the optimizer once and kept in the optimizer's state.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from vidrun.config import ConfigError
 from vidrun.runner.hooks.hook import Hook
+from vidrun.runner.optimizer.several import named_optimizers
 from vidrun.schedules import Warmup, value_at
 
 
@@ -28,6 +30,7 @@ class ParamUpdaterHook(Hook):
         # Built now to check the arguments; by epoch, rebuilt in iterations once the loader's length is known.
         self.warmup = None if warmup is None else Warmup(warmup, warmup_iters, ratio)
         self._warmup_epochs = (warmup, warmup_iters, ratio) if warmup is not None and warmup_by_epoch else None
+        self._schedules: dict[tuple[str | None, int], Any] = {}  # per-group schedules, see `group_schedules`
 
     # -- reading and writing a group's value (lr or momentum) -------------------------------------------------
     def read(self, group: dict) -> float:
@@ -36,8 +39,14 @@ class ParamUpdaterHook(Hook):
     def write(self, group: dict, value: float) -> None:
         raise NotImplementedError
 
-    def initial_values(self, runner: Any) -> list[float] | None:
-        """Per-group bases that the policy imposes (OneCycle), or None to take them from the optimizer."""
+    def initial_values(self, name: str | None, optimizer: Any) -> list[float] | None:
+        """Per-group bases that the policy imposes (OneCycle) on `optimizer` (`name` in a dict of optimizers,
+        None when it is the only one), or None to take them from the optimizer."""
+        return None
+
+    def group_schedules(self, name: str | None, optimizer: Any) -> list[Any] | None:
+        """Per-group schedules that the policy makes for `optimizer` (OneCycle momentum with a value per
+        group), or None: `self.schedule` for every group."""
         return None
 
     # -- events -----------------------------------------------------------------------------------------------
@@ -50,22 +59,30 @@ class ParamUpdaterHook(Hook):
         elif self.by_epoch and by_iter_runner:
             raise ConfigError(f"{self.config_key}.by_epoch=True: an IterBasedRunner has no epochs to schedule "
                               f"by; remove by_epoch (it defaults to False there)")
-        imposed = self.initial_values(runner)
-        for index, group in enumerate(runner.optimizer.param_groups):
-            if imposed is not None:
-                group[self.initial_key] = imposed[index]
-            else:
-                group.setdefault(self.initial_key, self.read(group))
+        self._schedules = {}
+        for name, optimizer in named_optimizers(runner.optimizer):  # a dict of optimizers: each of them
+            imposed = self.initial_values(name, optimizer)
+            schedules = self.group_schedules(name, optimizer) or []
+            self._schedules.update(((name, index), schedule) for index, schedule in enumerate(schedules))
+            for index, group in enumerate(optimizer.param_groups):
+                if imposed is not None:
+                    group[self.initial_key] = imposed[index]
+                else:
+                    group.setdefault(self.initial_key, self.read(group))
 
     def before_train_iter(self, runner: Any) -> None:
         if self._warmup_epochs is not None:
             kind, epochs, ratio = self._warmup_epochs
             self.warmup, self._warmup_epochs = Warmup(kind, epochs * len(runner.data_loader), ratio), None
-        for group in runner.optimizer.param_groups:
-            self.write(group, self.value(runner, group[self.initial_key]))
+        for name, optimizer in named_optimizers(runner.optimizer):
+            for index, group in enumerate(optimizer.param_groups):
+                schedule = self._schedules.get((name, index), self.schedule)
+                self.write(group, self.value(runner, group[self.initial_key], schedule))
 
-    def value(self, runner: Any, base: float) -> float:
-        return value_at(self.schedule, base, iteration=runner.iter, epoch=runner.epoch,
+    def value(self, runner: Any, base: float, schedule: Any = None) -> float:
+        """The value at the runner's counters of `schedule` (default: the hook's) for a group whose base is
+        `base`."""
+        return value_at(schedule or self.schedule, base, iteration=runner.iter, epoch=runner.epoch,
                         max_iters=runner.max_iters, max_epochs=runner.max_epochs, by_epoch=self.by_epoch,
                         warmup=self.warmup, momentum=self.initial_key == "initial_momentum")
 
@@ -100,3 +117,18 @@ class MomentumUpdaterHook(ParamUpdaterHook):
             group["momentum"] = value
         else:
             group["betas"] = (value, *group["betas"][1:])
+
+
+def per_group(key: str, value: Any, name: str, optimizer: Any) -> list[float]:
+    """One value for each param group of `optimizer` from `value`: a number (every group), a list (one per
+    group) or a dict by optimizer `name` (a dict of optimizers' key, else the optimizer's class name) of either.
+    Raises ValueError naming `key` for a list of the wrong length or a dict without `name`."""
+    groups = optimizer.param_groups
+    if isinstance(value, dict):
+        if name not in value:
+            raise ValueError(f"{key} has no value for optimizer {name!r} (it has {', '.join(map(str, value))})")
+        return per_group(f"{key}.{name}", value[name], name, optimizer)
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
+    if len(values) != len(groups):
+        raise ValueError(f"{key} has {len(values)} values for the {len(groups)} param groups of optimizer {name!r}")
+    return values

@@ -4,6 +4,7 @@
 taken out, the constructor is built from `OPTIMIZER_BUILDERS` as `Constructor(optimizer_cfg=<the rest>,
 paramwise_cfg=...)` and called on the model. A user constructor follows the same contract:
 `__init__(self, optimizer_cfg, paramwise_cfg=None)` and `__call__(self, model)` returning the optimizer.
+An entry without `type` whose values are all dicts describes several optimizers, one per sub-module.
 """
 from __future__ import annotations
 
@@ -64,21 +65,67 @@ def build_optimizer_constructor(cfg: dict) -> Any:
     return OPTIMIZER_BUILDERS.build(dict(args, type=cls))
 
 
-def build_optimizer(model: nn.Module, cfg: dict) -> Optimizer:
+def is_several(cfg: dict) -> bool:
+    """True when the `optimizer` entry describes several optimizers: it has no `type` and every value is a
+    dict (`dict(generator=dict(type='Adam', ...), discriminator=dict(type='Adam', ...))`)."""
+    return bool(cfg) and "type" not in cfg and all(isinstance(value, dict) for value in cfg.values())
+
+
+def build_optimizer(model: nn.Module, cfg: dict) -> Optimizer | dict[str, Optimizer]:
     """The optimizer that the config's `optimizer` entry `cfg` describes, over `model`'s parameters.
+
+    Several optimizers (see `is_several`): `{name: optimizer}`, each built from its own entry (with its own
+    `constructor` and `paramwise_cfg`) over the sub-module `getattr(model, name)` (of `model.module` for a
+    wrapped model), as MMEditing's `build_optimizers` does; the model's `train_step` steps them.
 
     `cfg` is deep-copied and never changed. A plain dict is reported in messages as `optimizer`; a loaded
     config's dict with its own key path and source lines. Raises `ConfigError` for every problem of the config
-    (all of them at once where they can be found before building) and `TypeError` when a constructor returns
-    something that is not an optimizer.
+    (all of them at once where they can be found before building, across all optimizers) and `TypeError`
+    when a constructor returns something that is not an optimizer.
     """
+    cfg = as_config(cfg, "optimizer")
+    if is_several(cfg):
+        return _build_several(model, cfg)
+    return _build_one(model, cfg)
+
+
+def _build_several(model: nn.Module, cfg: ConfigDict) -> dict[str, Optimizer]:
+    module = getattr(model, "module", model)
+    children = dict(module.named_children())
+    problems: list[str] = []
+    constructors = {}
+    for name, entry in cfg.items():
+        if not isinstance(children.get(name), nn.Module):
+            problems.append(f"{cfg.where(name)}: {type(module).__name__} has no sub-module {name!r} to optimize"
+                            f"{did_you_mean(str(name), children) or f'; its sub-modules: {list(children)}'} (the "
+                            f"keys of a dict of optimizers name the model's sub-modules)")
+        try:  # every optimizer's config is checked before any is built, all problems reported together
+            constructors[name] = _constructor(entry)
+        except ConfigError as error:
+            problems += error.problems
+    if problems:
+        raise ConfigError(problems)
+    return {name: _checked(constructor(children[name]), constructor, cfg[name])
+            for name, constructor in constructors.items()}
+
+
+def _constructor(cfg: dict) -> Any:
+    """The constructor of one optimizer entry (`constructor` and `paramwise_cfg` taken out of a copy)."""
     optimizer_cfg = copy.deepcopy(as_config(cfg, "optimizer"))
     constructor_type = optimizer_cfg.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer_cfg.pop("paramwise_cfg", None)
-    constructor = build_optimizer_constructor(
+    return build_optimizer_constructor(
         dict(type=constructor_type, optimizer_cfg=optimizer_cfg, paramwise_cfg=paramwise_cfg))
-    optimizer = constructor(model)
+
+
+def _checked(optimizer: Any, constructor: Any, cfg: dict) -> Optimizer:
     if not (hasattr(optimizer, "param_groups") and hasattr(optimizer, "step")):
-        raise TypeError(f"{optimizer_cfg.where('constructor')}: {type(constructor).__name__}(model) returned "
-                        f"{type(optimizer).__name__}, not an optimizer; {CONTRACT}")
+        where = cfg.where("constructor") if isinstance(cfg, ConfigDict) else "optimizer.constructor"
+        raise TypeError(f"{where}: {type(constructor).__name__}(model) returned {type(optimizer).__name__}, "
+                        f"not an optimizer; {CONTRACT}")
     return optimizer
+
+
+def _build_one(model: nn.Module, cfg: dict) -> Optimizer:
+    constructor = _constructor(cfg)
+    return _checked(constructor(model), constructor, cfg)

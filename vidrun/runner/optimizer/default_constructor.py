@@ -7,6 +7,7 @@ type and arguments (against its signature) and every `paramwise_cfg` key, all pr
 from __future__ import annotations
 
 import inspect
+import logging
 import warnings
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -16,7 +17,8 @@ from torch.optim import Optimizer
 
 from vidrun.config import ConfigDict, ConfigError, did_you_mean
 from vidrun.registry import build_from_cfg, check_arguments
-from vidrun.runner.optimizer.paramwise import PARAMWISE_KEYS, ParamwiseRules, paramwise_problems, where
+from vidrun.runner.optimizer.paramwise import (PARAMWISE_KEYS, ParamwiseRules, is_deformable_conv,
+                                               paramwise_problems, where)
 from vidrun.runner.optimizer.registries import OPTIMIZER_BUILDERS, OPTIMIZERS
 
 
@@ -107,16 +109,20 @@ class DefaultOptimizerConstructor:
     `bypass_duplicate=True` and is a `ConfigError` otherwise; every other parameter gets the overrides of
     `paramwise.ParamwiseRules`. A custom key that matches no parameter name warns (it is almost always a typo).
 
+    `dcn_offset_lr_mult` follows mmcv's rule for deformable convolutions (see `paramwise`); on a model
+    without one it changes nothing, which is logged once.
+
     Raises `ConfigError`, once for all problems, when made with a bad config. A subclass may override
-    `add_params(params, module, prefix='')`; such a subclass reads `paramwise_cfg` its own way, so its keys are
-    not checked against `paramwise_keys` unless it sets that class attribute itself.
+    `add_params(params, module, prefix='')` or `__call__(model)`; such a subclass reads `paramwise_cfg` its own
+    way, so its keys are not checked against `paramwise_keys` unless it sets that class attribute itself.
     """
 
     paramwise_keys: ClassVar[frozenset[str] | None] = PARAMWISE_KEYS
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
-        if "add_params" in cls.__dict__ and "paramwise_keys" not in cls.__dict__:
+        overrides = "add_params" in cls.__dict__ or "__call__" in cls.__dict__
+        if overrides and "paramwise_keys" not in cls.__dict__:
             cls.paramwise_keys = None
 
     def __init__(self, optimizer_cfg: dict, paramwise_cfg: dict | None = None):
@@ -151,6 +157,7 @@ class DefaultOptimizerConstructor:
         bypass = self.paramwise_cfg.get("bypass_duplicate", False)
         seen = {id(p): "a parameter group added before" for group in params for p in group["params"]}
         names, duplicates = [], []
+        in_dcn = self._deformable_children(module)
         for name, local_name, owner, param in named_parameters(module, prefix):
             names.append(name)
             first = seen.get(id(param))
@@ -163,11 +170,20 @@ class DefaultOptimizerConstructor:
             seen[id(param)] = name
             group = {"params": [param]}
             if param.requires_grad:
-                group.update(rules.options(name, local_name, owner))
+                group.update(rules.options(name, local_name, owner, id(owner) in in_dcn))
             params.append(group)
         if duplicates:
             raise ConfigError([self._duplicate_problem(name, first) for name, first in duplicates])
         self._warn_unmatched_keys(names)
+
+    def _deformable_children(self, module: nn.Module) -> set[int]:
+        """The ids of the direct children of deformable convolutions in `module`; logs (once a call) that
+        `dcn_offset_lr_mult` changes nothing when there is no deformable convolution."""
+        dcns = [m for m in module.modules() if is_deformable_conv(m)]
+        if not dcns and "dcn_offset_lr_mult" in self.paramwise_cfg:
+            logging.getLogger("vidrun").info("%s: the model has no deformable convolution (DeformConv2d, ModulatedDeformConv2d), "
+                              "so it changes nothing", where(self.paramwise_cfg, "dcn_offset_lr_mult"))
+        return {id(child) for dcn in dcns for child in dcn.children()}
 
     def _duplicate_problem(self, name: str, first: str) -> str:
         return (f"{where(self.paramwise_cfg)}: parameter {name!r} is the same tensor as {first!r} (a shared "

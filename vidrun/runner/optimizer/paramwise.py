@@ -6,10 +6,14 @@ first match wins:
 1. `custom_keys`: keys sorted alphabetically, then by length, longest first; the first key that is a substring of
    the full name sets `lr = base_lr * lr_mult` and, when the optimizer has a `weight_decay`,
    `weight_decay = base_wd * decay_mult` (both multipliers default to 1). No other rule then applies.
-2. `bias_lr_mult` scales the lr of a `bias` that is not in a norm layer.
-3. Weight decay (only when the optimizer has a `weight_decay`): a norm layer's parameters (weight and bias) take
+2. `bias_lr_mult` scales the lr of a `bias` that is not in a norm layer nor in a direct child of a deformable
+   convolution.
+3. Deformable convolutions (modules whose class, or a base class, is named `DeformConv2d` or
+   `ModulatedDeformConv2d`, as mmcv.ops names them): a `Conv2d` direct child whose full name contains
+   `conv_offset` (the offset predictor) gets `lr = base_lr * dcn_offset_lr_mult` (default 1) on weight and bias.
+4. Weight decay (only when the optimizer has a `weight_decay`): a norm layer's parameters (weight and bias) take
    `norm_decay_mult`; else a depthwise conv's (`Conv1d/2d/3d` with `in_channels == groups`) `dwconv_decay_mult`;
-   else a `bias` takes `bias_decay_mult`.
+   else a `bias` (but not in a direct child of a deformable convolution) takes `bias_decay_mult`.
 
 Frozen parameters and shared ones (`bypass_duplicate`) are handled by the constructor, before these rules.
 """
@@ -28,7 +32,8 @@ from vidrun.config import ConfigDict, ConfigError
 from vidrun.registry import check_keys
 
 PARAMWISE_KEYS = frozenset({"bias_lr_mult", "bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult",
-                            "custom_keys", "bypass_duplicate"})
+                            "custom_keys", "bypass_duplicate", "dcn_offset_lr_mult"})
+DCN_CLASS_NAMES = ("DeformConv2d", "ModulatedDeformConv2d")
 CUSTOM_KEY_KEYS = ("lr_mult", "decay_mult")
 DECAY_MULTS = ("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult")
 NORM_LAYERS = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
@@ -76,7 +81,7 @@ def _custom_key_problems(paramwise_cfg: dict) -> list[str]:
 def _needs_base_problems(paramwise_cfg: dict, optimizer_cfg: dict, base_lr: Any) -> list[str]:
     """A decay multiplier without the optimizer's `weight_decay`, or an lr multiplier without any base lr."""
     decay = [where(paramwise_cfg, k) for k in DECAY_MULTS if k in paramwise_cfg]
-    lr = [where(paramwise_cfg, "bias_lr_mult")] if "bias_lr_mult" in paramwise_cfg else []
+    lr = [where(paramwise_cfg, k) for k in ("bias_lr_mult", "dcn_offset_lr_mult") if k in paramwise_cfg]
     custom_keys = paramwise_cfg.get("custom_keys")
     for entry in (custom_keys.values() if isinstance(custom_keys, dict) else ()):
         if isinstance(entry, dict):
@@ -99,7 +104,7 @@ def paramwise_problems(paramwise_cfg: dict, optimizer_cfg: dict, base_lr: Any,
     wrong type, and multipliers that have no base value to multiply."""
     problems = [] if allowed is None else _unknown_keys(paramwise_cfg, allowed, "paramwise_cfg")
     problems += [f"{where(paramwise_cfg, k)}: must be a number, not {paramwise_cfg[k]!r}"
-                 for k in ("bias_lr_mult", *DECAY_MULTS) if k in paramwise_cfg
+                 for k in ("bias_lr_mult", "dcn_offset_lr_mult", *DECAY_MULTS) if k in paramwise_cfg
                  and not _is_number(paramwise_cfg[k])]
     if not isinstance(paramwise_cfg.get("bypass_duplicate", False), bool):
         problems.append(f"{where(paramwise_cfg, 'bypass_duplicate')}: must be True or False, "
@@ -114,6 +119,12 @@ def is_depthwise_conv(module: nn.Module) -> bool:
     return isinstance(module, CONV_LAYERS) and module.in_channels == module.groups
 
 
+def is_deformable_conv(module: nn.Module) -> bool:
+    """A deformable convolution, recognised as mmcv recognises its own: by class (here the class name, or a
+    base class's, is `DeformConv2d` or `ModulatedDeformConv2d`; `DeformConv2dPack` and the like included)."""
+    return any(cls.__name__ in DCN_CLASS_NAMES for cls in type(module).__mro__)
+
+
 @dataclass(frozen=True)
 class ParamwiseRules:
     """The rules of one (checked) `paramwise_cfg`, applied by `options`. A base of None means that the
@@ -125,32 +136,38 @@ class ParamwiseRules:
     bias_decay_mult: float = 1.0
     norm_decay_mult: float = 1.0
     dwconv_decay_mult: float = 1.0
+    dcn_offset_lr_mult: float = 1.0
     custom_keys: tuple[tuple[str, float, float], ...] = ()  # (key, lr_mult, decay_mult) in matching order
 
     @classmethod
     def from_cfg(cls, paramwise_cfg: dict, base_lr: float | None, base_wd: float | None) -> ParamwiseRules:
         custom = paramwise_cfg.get("custom_keys") or {}
         ordered = sorted(sorted(custom), key=len, reverse=True)  # stable: alphabetical among equal lengths
-        mults = {k: float(paramwise_cfg[k]) for k in ("bias_lr_mult", *DECAY_MULTS) if k in paramwise_cfg}
+        mults = {k: float(paramwise_cfg[k]) for k in ("bias_lr_mult", "dcn_offset_lr_mult", *DECAY_MULTS)
+                 if k in paramwise_cfg}
         return cls(base_lr, base_wd, **mults, custom_keys=tuple(
             (key, float(custom[key].get("lr_mult", 1.0)), float(custom[key].get("decay_mult", 1.0)))
             for key in ordered))
 
-    def options(self, name: str, local_name: str, module: nn.Module) -> dict[str, float]:
-        """The `lr` / `weight_decay` overrides of the trainable parameter `name` (`local_name` in `module`)."""
+    def options(self, name: str, local_name: str, module: nn.Module, in_dcn: bool = False) -> dict[str, float]:
+        """The `lr` / `weight_decay` overrides of the trainable parameter `name` (`local_name` in `module`);
+        `in_dcn`: `module` is a direct child of a deformable convolution."""
         for key, lr_mult, decay_mult in self.custom_keys:
             if key in name:
                 return self._scaled(lr_mult, decay_mult)
         is_norm, is_bias = isinstance(module, NORM_LAYERS), local_name == "bias"
         options = {}
-        if is_bias and not is_norm and self.base_lr is not None:
+        if is_bias and not (is_norm or in_dcn) and self.base_lr is not None:
             options["lr"] = self.base_lr * self.bias_lr_mult
+        module_name = name[: -len(local_name) - 1] if name != local_name else ""
+        if in_dcn and "conv_offset" in module_name and isinstance(module, nn.Conv2d) and self.base_lr is not None:
+            options["lr"] = self.base_lr * self.dcn_offset_lr_mult
         if self.base_wd is not None:
             if is_norm:
                 options["weight_decay"] = self.base_wd * self.norm_decay_mult
             elif is_depthwise_conv(module):
                 options["weight_decay"] = self.base_wd * self.dwconv_decay_mult
-            elif is_bias:
+            elif is_bias and not in_dcn:
                 options["weight_decay"] = self.base_wd * self.bias_decay_mult
         return options
 

@@ -13,7 +13,8 @@ class LoggerHook(Hook):
     including one before a train epoch (`evaluation=dict(start=...)` scores the weights a run starts from).
 
     `by_epoch` defaults to the runner's kind. Subclasses implement `log(runner, record)`, where `record`
-    holds `mode`, `epoch`, `iter`, `lr` (first group), `momentum`, `memory` (CUDA) and the averaged values.
+    holds `mode`, `epoch`, `iter`, `lr` (first group), `momentum`, `memory` (CUDA) and the averaged values;
+    with a dict of optimizers `lr` and `momentum` are dicts `{optimizer name: value of its first group}`.
     """
 
     def __init__(self, interval: int = 10, ignore_last: bool = True, reset_flag: bool = False,
@@ -85,8 +86,8 @@ class LoggerHook(Hook):
         epoch, number = place(runner, at_epoch_start)
         record = {"mode": mode, "epoch": epoch, "iter": number}
         if runner.optimizer is not None:
-            record["lr"] = runner.current_lr()[0]
-            record["momentum"] = runner.current_momentum()[0]
+            record["lr"] = _first_group(runner.current_lr())
+            record["momentum"] = _first_group(runner.current_momentum())
         for key in ("time", "data_time"):
             if key in values:
                 record[key] = values[key]
@@ -95,6 +96,10 @@ class LoggerHook(Hook):
             record["memory"] = memory
         record.update((k, v) for k, v in values.items() if k not in record)
         return record
+
+
+def _first_group(values: list | dict) -> Any:
+    return {name: v[0] for name, v in values.items()} if isinstance(values, dict) else values[0]
 
 
 def place(runner: Any, at_epoch_start: bool = False) -> tuple[int, int]:

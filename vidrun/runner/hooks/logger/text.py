@@ -46,7 +46,9 @@ class TextLoggerHook(LoggerHook):
             place = f"Iter [{record['iter']}/{runner.max_iters}]" if record["mode"] == "train" \
                 else f"Iter(val) [{record['iter']}]"
         parts = []
-        if "lr" in record:
+        if isinstance(record.get("lr"), dict):  # a dict of optimizers: `lr_generator: ..., lr_discriminator: ...`
+            parts += [f"lr_{name}: {lr:.3e}" for name, lr in record["lr"].items()]
+        elif "lr" in record:
             parts.append(f"lr: {record['lr']:.3e}")
         if eta is not None:
             parts.append(f"eta: {eta}")
@@ -68,4 +70,6 @@ def _shown(value: Any) -> str:
 
 
 def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
     return round(value, 5) if isinstance(value, float) else value

@@ -66,7 +66,12 @@ def scalars(record: dict) -> dict[str, float]:
     values = {f"{mode}/{key}": float(value) for key, value in record.items()
               if key not in PLACE_KEYS + tuple(TRAIN_ONLY) and _is_number(value)}
     if mode == "train":
-        values.update((name, float(record[key])) for key, name in TRAIN_ONLY.items() if key in record)
+        for key, name in TRAIN_ONLY.items():
+            value = record.get(key)
+            if isinstance(value, dict):  # a dict of optimizers: `learning_rate/<optimizer name>`
+                values.update((f"{name}/{optimizer}", float(v)) for optimizer, v in value.items())
+            elif value is not None:
+                values[name] = float(value)
     return values
 
 
