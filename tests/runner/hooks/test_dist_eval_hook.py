@@ -102,7 +102,7 @@ def _evaluate_and_check(rank: int, work_dir: str) -> None:
     dataset = Points()
     loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=True, shuffle=False)
     hook = DistEvalHook(loader, save_best="top1_acc")
-    hook.evaluate(runner)
+    hook._do_evaluate(runner)
 
     states = [None] * WORLD_SIZE
     dist.all_gather_object(states, _norm_state(model))
@@ -122,7 +122,7 @@ def _evaluate_and_check(rank: int, work_dir: str) -> None:
     failing = DistEvalHook(build_dataloader(Unscorable(), videos_per_gpu=2, workers_per_gpu=0, dist=True,
                                             shuffle=False))
     with pytest.raises(ValueError if rank == 0 else RuntimeError, match="no metric named 'x'"):
-        failing.evaluate(runner)
+        failing._do_evaluate(runner)
 
 
 @pytest.mark.slow
@@ -138,5 +138,5 @@ def test_registered_and_like_eval_hook_outside_a_group(tmp_path):
     dataset = Points()
     loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=False, shuffle=False)
     runner = EpochBasedRunner(model, None, str(tmp_path), logging.getLogger("dist_eval_single"), max_epochs=1)
-    DistEvalHook(loader, tmpdir=str(tmp_path / "unused")).evaluate(runner)
+    DistEvalHook(loader, tmpdir=str(tmp_path / "unused"))._do_evaluate(runner)
     assert dataset.calls == 1 and set(runner.log_buffers["val"].output) == {"top1_acc", "checksum"}
