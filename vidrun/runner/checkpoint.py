@@ -90,9 +90,45 @@ def unwrap_model(model: nn.Module) -> nn.Module:
             return model
 
 
+_WRAPPERS = (nn.DataParallel, nn.parallel.DistributedDataParallel)
+
+
+def _plain_name(root: nn.Module, name: str) -> str:
+    """`name` (a state-dict key or a module path under `root`) without the `module` step of every
+    DataParallel / DistributedDataParallel wrapper it passes through."""
+    kept, module = [], root
+    for part in name.split(".") if name else []:
+        if isinstance(module, _WRAPPERS) and part == "module":
+            module = module.module
+            continue
+        kept.append(part)
+        module = module._modules.get(part) if isinstance(module, nn.Module) else None
+    return ".".join(kept)
+
+
+def get_state_dict(module: nn.Module, destination: OrderedDict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict:
+    """`module.state_dict()` as mmcv's `get_state_dict` gives it: the model unwrapped (`unwrap_model`), and a
+    sub-module wrapped in DataParallel / DistributedDataParallel (at any depth) keyed without the wrapper's
+    `module.`, so the keys are those of the bare model. `_metadata` follows the same names; entries are
+    added to `destination` when given."""
+    module = unwrap_model(module)
+    state = module.state_dict(keep_vars=keep_vars)
+    out = destination if destination is not None else OrderedDict()
+    for key, value in state.items():
+        out[prefix + _plain_name(module, key)] = value
+    metadata = getattr(state, "_metadata", None)
+    if metadata is not None:
+        names = ((_plain_name(module, k), v) for k, v in metadata.items())
+        plain = OrderedDict((f"{prefix}{name}" if name else prefix.rstrip("."), v) for name, v in names)
+        out._metadata = {**getattr(out, "_metadata", {}), **plain}  # type: ignore[attr-defined]
+    return out
+
+
 def weights_on_cpu(model: nn.Module) -> OrderedDict:
-    """The unwrapped model's state dict with every tensor detached and on the CPU (`_metadata` kept)."""
-    state = unwrap_model(model).state_dict()
+    """The unwrapped model's state dict (`get_state_dict`) with every tensor detached and on the CPU
+    (`_metadata` kept)."""
+    state = get_state_dict(model)
     return _with_metadata(OrderedDict((k, v.detach().cpu() if isinstance(v, torch.Tensor) else v)
                                       for k, v in state.items()), state)
 
@@ -133,14 +169,20 @@ def atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], None]
 
 def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: Any = None,
                     meta: dict | None = None, extra: dict[str, Any] | None = None) -> None:
-    """Write `model`'s weights (unwrapped, on CPU), `optimizer.state_dict()` (or `{name: state_dict}` for a
+    """Write `model`'s weights (unwrapped, on CPU; `get_state_dict`), `optimizer.state_dict()` (or `{name: state_dict}` for a
     dict of optimizers; the key is left out when None), `meta` stamped with `vidrun_version` and `time`, and
-    each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename`, atomically.
+    each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename` (`~` expanded),
+    atomically. The model's `CLASSES` (of the model inside a wrapper), when not None, goes into
+    `meta['CLASSES']` unless `meta` has one.
 
     Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the
     key path) when a value is not storable; both before anything is written."""
     if meta is not None and not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
+    meta = dict(meta or {})
+    classes = getattr(unwrap_model(model), "CLASSES", None)
+    if classes is not None:  # as mmcv does: class names travel with the weights
+        meta.setdefault("CLASSES", classes)
     clashes = sorted(set(extra or {}) & set(RESERVED_KEYS))
     if clashes:
         raise ValueError(f"extra entries {clashes} collide with the checkpoint's own keys {list(RESERVED_KEYS)}")
@@ -152,16 +194,32 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
                                    if isinstance(optimizer, dict) else optimizer.state_dict())
     checkpoint.update(extra or {})
     plain = {name: to_plain(value, name) for name, value in checkpoint.items()}
-    atomic_write(filename, lambda f: torch.save(plain, f))
+    atomic_write(os.path.expanduser(filename), lambda f: torch.save(plain, f))
 
 
 def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
-    """The checkpoint dict in `filename`, loaded with `weights_only=True`; a bare state dict (a dict of
-    tensors) comes back as `{'meta': {}, 'state_dict': <it>}`.
+    """The checkpoint dict in `filename` (`~` expanded), loaded with `weights_only=True`; a bare state dict
+    (a dict of tensors) comes back as `{'meta': {}, 'state_dict': <it>}`.
 
     Raises FileNotFoundError, or CheckpointError naming the file when it is truncated or not a checkpoint
     (cause chained), holds Python objects beyond tensors and plain types, or is not a dict."""
-    filename = os.fspath(filename)
+    filename = os.path.expanduser(os.fspath(filename))
+    return _as_checkpoint(load_file(filename, map_location), filename)
+
+
+def _as_checkpoint(obj: dict, filename: str) -> dict:
+    if "state_dict" in obj:
+        return obj
+    if all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return {"meta": {}, "state_dict": obj}
+    raise CheckpointError(f"{filename} is neither a checkpoint (it has no 'state_dict'; its keys are "
+                          f"{sorted(map(str, obj))[:10]}) nor a bare state dict of tensors")
+
+
+def load_file(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
+    """The dict `filename` (`~` expanded) holds, as it is, loaded with `weights_only=True`. Errors as
+    `read_checkpoint`, but any dict is accepted."""
+    filename = os.path.expanduser(os.fspath(filename))
     if not os.path.exists(filename):
         raise FileNotFoundError(f"checkpoint {filename} does not exist")
     try:
@@ -181,12 +239,7 @@ def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> d
         raise CheckpointError(f"{filename} is truncated or not a checkpoint: {_first_line(e)}") from e
     if not isinstance(obj, dict):
         raise CheckpointError(f"{filename} holds a {type(obj).__name__}, not a checkpoint dict")
-    if "state_dict" in obj:
-        return obj
-    if all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return {"meta": {}, "state_dict": obj}
-    raise CheckpointError(f"{filename} is neither a checkpoint (it has no 'state_dict'; its keys are "
-                          f"{sorted(map(str, obj))[:10]}) nor a bare state dict of tensors")
+    return obj
 
 
 def _first_line(error: BaseException) -> str:
@@ -201,16 +254,21 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     Tensors whose shape differs from the model's are skipped (torch would raise) and reported apart; they
     are in neither list. Problems are logged as one warning grouped by top-level module (`missing keys in
     cls_head: fc.weight, fc.bias`); with `strict` they raise a RuntimeError listing them all instead — as
-    with torch, the tensors that do match have been loaded by then."""
+    with torch, the tensors that do match have been loaded by then. Keys are those of the bare model
+    (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel takes its keys
+    without the wrapper's `module.`."""
     module = unwrap_model(module)
+    state_dict = _to_wrapped_names(state_dict, module)
     own = module.state_dict()
     mismatched = {k: (tuple(v.shape), tuple(own[k].shape)) for k, v in state_dict.items()
                   if isinstance(v, torch.Tensor) and isinstance(own.get(k), torch.Tensor)
                   and v.shape != own[k].shape}
     kept = _with_metadata(OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched), state_dict)
     result = module.load_state_dict(kept, strict=False)
-    missing = [k for k in result.missing_keys if k not in mismatched]
-    unexpected = list(result.unexpected_keys)
+    missing = [_plain_name(module, k) for k in result.missing_keys if k not in mismatched]
+    unexpected = [_plain_name(module, k) for k in result.unexpected_keys]
+    mismatched = {_plain_name(module, k): shapes for k, shapes in mismatched.items()}
+    own = get_state_dict(module)
     lines = (_grouped("missing keys", missing, own) + _grouped("unexpected keys", unexpected, None)
              + [f"size mismatch for {k}: checkpoint {saved}, model {model}"
                 for k, (saved, model) in mismatched.items()])
@@ -220,6 +278,20 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
             raise RuntimeError(f"{message}\n(strict=True; pass strict=False to load the matching tensors only)")
         (logger or _log).warning(message)
     return missing, unexpected
+
+
+def _to_wrapped_names(state_dict: dict, module: nn.Module) -> dict:
+    """`state_dict` keyed by the bare model's names, renamed to `module`'s own where sub-modules of it are
+    wrapped (`backbone.conv.weight` -> `backbone.module.conv.weight`); as it is otherwise."""
+    if not any(isinstance(m, _WRAPPERS) for m in module.modules()):
+        return state_dict
+    keys = {_plain_name(module, k): k for k in module.state_dict()}
+    paths = {_plain_name(module, name): name for name, _ in module.named_modules()}  # the inner module wins
+    out = OrderedDict((keys.get(k, k), v) for k, v in state_dict.items())
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        out._metadata = OrderedDict((paths.get(k, k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
+    return out
 
 
 def _grouped(kind: str, keys: Iterable[str], own: dict | None) -> list[str]:
@@ -262,10 +334,11 @@ def revise_state_dict_keys(state_dict: dict, revisions: Iterable[tuple[str, str]
 def load_checkpoint(model: nn.Module, filename: str | os.PathLike, map_location: Any = "cpu",
                     strict: bool = False, logger: logging.Logger | None = None,
                     revise_keys: Iterable[tuple[str, str]] = ((r"^module\.", ""),)) -> dict:
-    """Load the weights in `filename` into `model` (keys revised by `revise_keys`, default: strip a
-    `module.` prefix) and return the whole checkpoint dict. Errors as `read_checkpoint` and
-    `load_state_dict`."""
-    checkpoint = read_checkpoint(filename, map_location)
-    state_dict = revise_state_dict_keys(checkpoint["state_dict"], revise_keys)
-    load_state_dict(model, state_dict, strict, logger, source=os.fspath(filename))
+    """Load the weights in `filename` (`~` expanded) into `model` (keys revised by `revise_keys`, default:
+    strip a `module.` prefix) and return what the file holds, as mmcv does: the checkpoint dict, or a bare
+    state dict as it is. Errors as `read_checkpoint` and `load_state_dict`."""
+    filename = os.path.expanduser(os.fspath(filename))
+    checkpoint = load_file(filename, map_location)
+    state_dict = _as_checkpoint(checkpoint, filename)["state_dict"]
+    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger, source=filename)
     return checkpoint
