@@ -34,11 +34,17 @@ class CheckpointError(RuntimeError):
     """A file that cannot be read as a checkpoint: truncated, corrupt, not a dict, or holding Python objects."""
 
 
-def to_plain(obj: Any, path: str = "") -> Any:
+def to_plain(obj: Any, path: str = "", cpu_memo: dict | None = None) -> Any:
     """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
     paths strings, int/float/str subclasses (IntEnum...) their base type; tuples stay tuples, OrderedDicts
     (with a state dict's `_metadata`) stay OrderedDicts, other dicts become dicts. Anything else is a
-    TypeError naming its key path, e.g. `meta.hook_msgs.best_score: cannot store <class 'X'>`."""
+    TypeError naming its key path, e.g. `meta.hook_msgs.best_score: cannot store <class 'X'>`.
+
+    With `cpu_memo` (a dict, shared over the calls for one file), tensors are detached and moved to the CPU,
+    and views of the same memory become one CPU tensor, so that a file holding a tensor twice (a hook's
+    state naming the model's own buffers) stores it once, wherever the model lives."""
+    if isinstance(obj, torch.Tensor) and cpu_memo is not None:
+        return _on_cpu(obj, cpu_memo)
     if isinstance(obj, _TORCH_VALUES) or type(obj) in _LEAVES:
         return obj
     if isinstance(obj, np.generic):
@@ -54,20 +60,29 @@ def to_plain(obj: Any, path: str = "") -> Any:
         if isinstance(obj, base):
             return base(obj)
     if isinstance(obj, dict):
-        return _plain_dict(obj, path)
+        return _plain_dict(obj, path, cpu_memo)
     if isinstance(obj, (list, tuple)):
-        items = [to_plain(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        items = [to_plain(v, f"{path}[{i}]", cpu_memo) for i, v in enumerate(obj)]
         return items if isinstance(obj, list) else tuple(items)
     raise TypeError(f"{path or '<root>'}: cannot store {type(obj)}; a checkpoint holds only None, bool, int, "
                     f"float, str, bytes, tensors and lists, tuples and dicts of them (store its state_dict() "
                     f"or a plain description instead)")
 
 
-def _plain_dict(obj: dict, path: str) -> dict:
+def _on_cpu(tensor: torch.Tensor, memo: dict) -> torch.Tensor:
+    key = (tensor.device, tensor.data_ptr(), tensor.dtype, tuple(tensor.shape), tensor.stride())
+    if tensor.data_ptr() == 0:  # empty tensors share the null pointer: nothing to save twice
+        return tensor.detach().cpu()
+    if key not in memo:
+        memo[key] = tensor.detach().cpu()
+    return memo[key]
+
+
+def _plain_dict(obj: dict, path: str, cpu_memo: dict | None = None) -> dict:
     out: dict = OrderedDict() if type(obj) is OrderedDict else {}
     for key, value in obj.items():
         plain_key = to_plain(key, f"{path}<key {key!r}>")
-        out[plain_key] = to_plain(value, f"{path}.{key}" if path else str(key))
+        out[plain_key] = to_plain(value, f"{path}.{key}" if path else str(key), cpu_memo)
     metadata = getattr(obj, "_metadata", None)
     if isinstance(out, OrderedDict) and metadata is not None:
         out._metadata = to_plain(metadata, f"{path}._metadata")  # type: ignore[attr-defined]
@@ -125,14 +140,6 @@ def get_state_dict(module: nn.Module, destination: OrderedDict | None = None, pr
     return out
 
 
-def weights_on_cpu(model: nn.Module) -> OrderedDict:
-    """The unwrapped model's state dict (`get_state_dict`) with every tensor detached and on the CPU
-    (`_metadata` kept)."""
-    state = get_state_dict(model)
-    return _with_metadata(OrderedDict((k, v.detach().cpu() if isinstance(v, torch.Tensor) else v)
-                                      for k, v in state.items()), state)
-
-
 def _with_metadata(new: OrderedDict, old: Any) -> OrderedDict:
     # `_metadata` (module versions) lets modules such as BatchNorm upgrade old state dicts; keep it along.
     if getattr(old, "_metadata", None) is not None:
@@ -188,12 +195,13 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
         raise ValueError(f"extra entries {clashes} collide with the checkpoint's own keys {list(RESERVED_KEYS)}")
     from vidrun import __version__  # lazily: vidrun/__init__ imports far more than a checkpoint needs
     stamp = {"vidrun_version": __version__, "time": datetime.now().astimezone().isoformat(timespec="seconds")}
-    checkpoint: dict[str, Any] = {"meta": {**(meta or {}), **stamp}, "state_dict": weights_on_cpu(model)}
+    checkpoint: dict[str, Any] = {"meta": {**(meta or {}), **stamp}, "state_dict": get_state_dict(model)}
     if optimizer is not None:
         checkpoint["optimizer"] = ({name: opt.state_dict() for name, opt in optimizer.items()}
                                    if isinstance(optimizer, dict) else optimizer.state_dict())
     checkpoint.update(extra or {})
-    plain = {name: to_plain(value, name) for name, value in checkpoint.items()}
+    memo: dict = {}  # every tensor detached, on the CPU, and stored once
+    plain = {name: to_plain(value, name, memo) for name, value in checkpoint.items()}
     atomic_write(os.path.expanduser(filename), lambda f: torch.save(plain, f))
 
 
@@ -254,7 +262,9 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     Tensors whose shape differs from the model's are skipped (torch would raise) and reported apart; they
     are in neither list. Problems are logged as one warning grouped by top-level module (`missing keys in
     cls_head: fc.weight, fc.bias`); with `strict` they raise a RuntimeError listing them all instead — as
-    with torch, the tensors that do match have been loaded by then. Keys are those of the bare model
+    with torch, the tensors that do match have been loaded by then. The averages mmcv's EMAHook keeps as
+    `ema_*` buffers, in a model built without them, are said in one info line instead, and are no error
+    with `strict` (every weight of the model is loaded); they stay in the unexpected keys returned. Keys are those of the bare model
     (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel takes its keys
     without the wrapper's `module.`."""
     module = unwrap_model(module)
@@ -269,7 +279,14 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     unexpected = [_plain_name(module, k) for k in result.unexpected_keys]
     mismatched = {_plain_name(module, k): shapes for k, shapes in mismatched.items()}
     own = get_state_dict(module)
-    lines = (_grouped("missing keys", missing, own) + _grouped("unexpected keys", unexpected, None)
+    averages = _ema_averages(unexpected, module)
+    if averages:
+        (logger or _log).info(
+            "%s holds %d EMAHook averages (ema_* buffers) that %s has no buffers for: they are not loaded "
+            "(its parameters get the checkpoint's parameters; `vidrun test --ema` tells which weights are "
+            "tested)", source, len(averages), type(module).__name__)
+    lines = (_grouped("missing keys", missing, own)
+             + _grouped("unexpected keys", [k for k in unexpected if k not in averages], None)
              + [f"size mismatch for {k}: checkpoint {saved}, model {model}"
                 for k, (saved, model) in mismatched.items()])
     if lines:
@@ -278,6 +295,18 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
             raise RuntimeError(f"{message}\n(strict=True; pass strict=False to load the matching tensors only)")
         (logger or _log).warning(message)
     return missing, unexpected
+
+
+def ema_buffer_name(param_name: str) -> str:
+    """The buffer in which mmcv's EMAHook (and vidrun's) keeps the average of parameter `param_name`:
+    `backbone.conv1.weight` -> `ema_backbone_conv1_weight`."""
+    return f"ema_{param_name.replace('.', '_')}"
+
+
+def _ema_averages(unexpected: list[str], module: nn.Module) -> set[str]:
+    # The keys that are EMAHook averages of this model's parameters (a model built without the hook).
+    names = {ema_buffer_name(_plain_name(module, name)) for name, _ in module.named_parameters()}
+    return {key for key in unexpected if key in names}
 
 
 def _to_wrapped_names(state_dict: dict, module: nn.Module) -> dict:

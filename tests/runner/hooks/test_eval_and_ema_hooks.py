@@ -124,6 +124,6 @@ def test_ema_formula_and_swap(toy_model, make_loader, quiet_logger, tmp_path):
     runner = run(toy_model, quiet_logger, tmp_path, make_loader(size=4), Hook(), length=1,
                  extra=[ema, snapshot])
     # one iteration: m_0 = min(0.5, 1/1) = 0.5, so the average is half the start, half the stepped weight
-    trained = ema.ema["head.weight"]  # swapped: the ema dict holds the training weights now
+    trained = toy_model.ema_head_weight  # swapped: the ema_ buffer holds the training weights now
     assert torch.allclose(snapshot.seen[0], 0.5 * start + 0.5 * trained)
     assert ema.swapped and torch.equal(runner.model.head.weight.detach(), snapshot.seen[0])
