@@ -65,6 +65,10 @@ class EvalHook(Hook):
     best. Unlike mmcv, a best score of 0 counts, and the previous best file is removed only once the new
     one is complete."""
 
+    # mmcv's names: a subclass may set its own defaults here
+    _default_greater_keys: Sequence[str] = GREATER_KEYS
+    _default_less_keys: Sequence[str] = LESS_KEYS
+
     def __init__(self, dataloader: Any, start: int | None = None, interval: int = 1, by_epoch: bool = True,
                  save_best: str | None = None, rule: str | None = None, test_fn: Callable | None = None,
                  greater_keys: Sequence[str] | str | None = None, less_keys: Sequence[str] | str | None = None,
@@ -84,8 +88,8 @@ class EvalHook(Hook):
         self._check_eval_kwargs(dataloader, eval_kwargs)
         self.dataloader, self.start, self.interval, self.by_epoch = dataloader, start, interval, by_epoch
         self.save_best, self.eval_kwargs, self.test_fn = save_best, eval_kwargs, test_fn
-        self.greater_keys = _key_list(greater_keys, "greater_keys", GREATER_KEYS)
-        self.less_keys = _key_list(less_keys, "less_keys", LESS_KEYS)
+        self.greater_keys = _key_list(greater_keys, "greater_keys", self._default_greater_keys)
+        self.less_keys = _key_list(less_keys, "less_keys", self._default_less_keys)
         self.rule, self.key_indicator = rule, save_best
         if save_best not in (None, "auto") and rule is None:
             self.rule = infer_rule(save_best, self.greater_keys, self.less_keys)
@@ -223,6 +227,11 @@ class EvalHook(Hook):
         self.best_score, self.best_ckpt = score, path
         runner.meta = runner.meta if runner.meta is not None else {}
         runner.meta.setdefault("hook_msgs", {}).update(best_score=score, best_ckpt=path)
+
+    @property
+    def best_ckpt_path(self) -> str | None:
+        """mmcv's name of `best_ckpt`."""
+        return self.best_ckpt
 
     def state_dict(self) -> dict:
         return {"best_score": self.best_score, "best_ckpt": self.best_ckpt}
