@@ -22,6 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from vidrun.runner.state_dict_names import (ema_averages, ema_buffer_name, get_state_dict,  # noqa: F401
+                                            plain_name, to_wrapped_names, unwrap_model)
+
 RESERVED_KEYS = ("meta", "state_dict", "optimizer")
 _LEAVES = (type(None), bool, int, float, str, bytes)
 # torch.load(weights_only=True) rebuilds these itself (checked on torch 2.13); torch.Size before tuple.
@@ -86,57 +89,6 @@ def _plain_dict(obj: dict, path: str, cpu_memo: dict | None = None) -> dict:
     metadata = getattr(obj, "_metadata", None)
     if isinstance(out, OrderedDict) and metadata is not None:
         out._metadata = to_plain(metadata, f"{path}._metadata")  # type: ignore[attr-defined]
-    return out
-
-
-def unwrap_model(model: nn.Module) -> nn.Module:
-    """The model inside DataParallel / DistributedDataParallel, a `torch.compile` wrapper, or any wrapper
-    whose only content is a child named `module` (the DDP convention), so saved keys carry no prefix."""
-    while True:
-        if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
-            model = model.module
-        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        elif ([name for name, _ in model.named_children()] == ["module"]
-              and next(model.parameters(recurse=False), None) is None
-              and next(model.buffers(recurse=False), None) is None):
-            model = model.module
-        else:
-            return model
-
-
-_WRAPPERS = (nn.DataParallel, nn.parallel.DistributedDataParallel)
-
-
-def _plain_name(root: nn.Module, name: str) -> str:
-    """`name` (a state-dict key or a module path under `root`) without the `module` step of every
-    DataParallel / DistributedDataParallel wrapper it passes through."""
-    kept, module = [], root
-    for part in name.split(".") if name else []:
-        if isinstance(module, _WRAPPERS) and part == "module":
-            module = module.module
-            continue
-        kept.append(part)
-        module = module._modules.get(part) if isinstance(module, nn.Module) else None
-    return ".".join(kept)
-
-
-def get_state_dict(module: nn.Module, destination: OrderedDict | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict:
-    """`module.state_dict()` as mmcv's `get_state_dict` gives it: the model unwrapped (`unwrap_model`), and a
-    sub-module wrapped in DataParallel / DistributedDataParallel (at any depth) keyed without the wrapper's
-    `module.`, so the keys are those of the bare model. `_metadata` follows the same names; entries are
-    added to `destination` when given."""
-    module = unwrap_model(module)
-    state = module.state_dict(keep_vars=keep_vars)
-    out = destination if destination is not None else OrderedDict()
-    for key, value in state.items():
-        out[prefix + _plain_name(module, key)] = value
-    metadata = getattr(state, "_metadata", None)
-    if metadata is not None:
-        names = ((_plain_name(module, k), v) for k, v in metadata.items())
-        plain = OrderedDict((f"{prefix}{name}" if name else prefix.rstrip("."), v) for name, v in names)
-        out._metadata = {**getattr(out, "_metadata", {}), **plain}  # type: ignore[attr-defined]
     return out
 
 
@@ -268,18 +220,18 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel takes its keys
     without the wrapper's `module.`."""
     module = unwrap_model(module)
-    state_dict = _to_wrapped_names(state_dict, module)
+    state_dict = to_wrapped_names(state_dict, module)
     own = module.state_dict()
     mismatched = {k: (tuple(v.shape), tuple(own[k].shape)) for k, v in state_dict.items()
                   if isinstance(v, torch.Tensor) and isinstance(own.get(k), torch.Tensor)
                   and v.shape != own[k].shape}
     kept = _with_metadata(OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched), state_dict)
     result = module.load_state_dict(kept, strict=False)
-    missing = [_plain_name(module, k) for k in result.missing_keys if k not in mismatched]
-    unexpected = [_plain_name(module, k) for k in result.unexpected_keys]
-    mismatched = {_plain_name(module, k): shapes for k, shapes in mismatched.items()}
+    missing = [plain_name(module, k) for k in result.missing_keys if k not in mismatched]
+    unexpected = [plain_name(module, k) for k in result.unexpected_keys]
+    mismatched = {plain_name(module, k): shapes for k, shapes in mismatched.items()}
     own = get_state_dict(module)
-    averages = _ema_averages(unexpected, module)
+    averages = ema_averages(unexpected, module)
     if averages:
         (logger or _log).info(
             "%s holds %d EMAHook averages (ema_* buffers) that %s has no buffers for: they are not loaded "
@@ -295,32 +247,6 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
             raise RuntimeError(f"{message}\n(strict=True; pass strict=False to load the matching tensors only)")
         (logger or _log).warning(message)
     return missing, unexpected
-
-
-def ema_buffer_name(param_name: str) -> str:
-    """The buffer in which mmcv's EMAHook (and vidrun's) keeps the average of parameter `param_name`:
-    `backbone.conv1.weight` -> `ema_backbone_conv1_weight`."""
-    return f"ema_{param_name.replace('.', '_')}"
-
-
-def _ema_averages(unexpected: list[str], module: nn.Module) -> set[str]:
-    # The keys that are EMAHook averages of this model's parameters (a model built without the hook).
-    names = {ema_buffer_name(_plain_name(module, name)) for name, _ in module.named_parameters()}
-    return {key for key in unexpected if key in names}
-
-
-def _to_wrapped_names(state_dict: dict, module: nn.Module) -> dict:
-    """`state_dict` keyed by the bare model's names, renamed to `module`'s own where sub-modules of it are
-    wrapped (`backbone.conv.weight` -> `backbone.module.conv.weight`); as it is otherwise."""
-    if not any(isinstance(m, _WRAPPERS) for m in module.modules()):
-        return state_dict
-    keys = {_plain_name(module, k): k for k in module.state_dict()}
-    paths = {_plain_name(module, name): name for name, _ in module.named_modules()}  # the inner module wins
-    out = OrderedDict((keys.get(k, k), v) for k, v in state_dict.items())
-    metadata = getattr(state_dict, "_metadata", None)
-    if metadata is not None:
-        out._metadata = OrderedDict((paths.get(k, k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
-    return out
 
 
 def _grouped(kind: str, keys: Iterable[str], own: dict | None) -> list[str]:

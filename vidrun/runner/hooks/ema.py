@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from vidrun.runner.checkpoint import ema_buffer_name, unwrap_model
+from vidrun.runner.state_dict_names import ema_buffer_name, unwrap_model
 from vidrun.runner.hooks.hook import HOOKS, Hook
 
 
