@@ -167,3 +167,18 @@ def test_old_checkpoints_averages_are_taken_by_parameter_name(toy_model, make_lo
     runner.resume(str(tmp_path / "old.pth"))
     runner.run([make_loader(size=8)], [("train", 1)])
     assert torch.equal(record.starts[0]["ema_head_weight"], averages["head.weight"])
+
+
+def test_resume_from_a_vidrun_checkpoint_continues_exactly(make_model, make_loader, quiet_logger, tmp_path):
+    def train(work_dir, length, ema):
+        model = make_model()
+        runner = make_runner(model, quiet_logger, work_dir, length=length, ema=ema, checkpoint=dict(interval=1))
+        runner.run([make_loader(size=12)], [("train", 1)])
+        return model.state_dict()
+
+    straight = train(tmp_path / "straight", 3, EMAHook(momentum=0.3, warm_up=2))
+    train(tmp_path / "first", 1, EMAHook(momentum=0.3, warm_up=2))
+    resumed = train(tmp_path / "resumed", 3, EMAHook(momentum=0.3, warm_up=2,
+                                                     resume_from=str(tmp_path / "first" / "epoch_1.pth")))
+    assert list(straight) == list(resumed)
+    assert [k for k in straight if not torch.equal(straight[k], resumed[k])] == []
