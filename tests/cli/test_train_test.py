@@ -116,7 +116,8 @@ def test_config_errors_exit_with_code_2(workspace, capsys):
 def test_a_checkpoint_with_ema_averages_is_tested_with_them(workspace, capsys):
     # EMAHook at NORMAL, after the CheckpointHook: epoch_N.pth holds the training weights in the parameters and
     # the average in the ema_* buffers; the evaluation (after the swap) and the best file hold the average.
-    config = TINY_CONFIG.format(repo=REPO, epochs=2) + "custom_hooks = [dict(type='EMAHook', momentum=0.5, warm_up=1)]\n"
+    config = TINY_CONFIG.format(repo=REPO, epochs=2)
+    config += "custom_hooks = [dict(type='EMAHook', momentum=0.5, warm_up=1)]\n"
     (workspace / "tiny.py").write_text(config)
     assert run(["train", "tiny.py", "--work-dir", "wd"]) == 0
     logged = val_lines("wd")[-1]["top1_acc"]

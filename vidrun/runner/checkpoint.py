@@ -128,14 +128,14 @@ def atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], None]
 
 def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: Any = None,
                     meta: dict | None = None, extra: dict[str, Any] | None = None) -> None:
-    """Write `model`'s weights (unwrapped, on CPU; `get_state_dict`), `optimizer.state_dict()` (or `{name: state_dict}` for a
-    dict of optimizers; the key is left out when None), `meta` stamped with `vidrun_version` and `time`, and
-    each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename` (`~` expanded),
-    atomically. The model's `CLASSES` (of the model inside a wrapper), when not None, goes into
-    `meta['CLASSES']` unless `meta` has one.
+    """Write `model`'s weights (unwrapped, on CPU; `get_state_dict`), `optimizer.state_dict()` (or
+    `{name: state_dict}` for a dict of optimizers; the key is left out when None), `meta` stamped with
+    `vidrun_version` and `time`, and each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename` (`~` expanded), atomically. The
+    model's `CLASSES` (of the model inside a wrapper), when not None, goes into `meta['CLASSES']` unless `meta` has
+    one.
 
-    Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the
-    key path) when a value is not storable; both before anything is written."""
+    Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the key path)
+    when a value is not storable; both before anything is written."""
     if meta is not None and not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
     meta = dict(meta or {})
@@ -216,9 +216,9 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     cls_head: fc.weight, fc.bias`); with `strict` they raise a RuntimeError listing them all instead — as
     with torch, the tensors that do match have been loaded by then. The averages mmcv's EMAHook keeps as
     `ema_*` buffers, in a model built without them, are said in one info line instead, and are no error
-    with `strict` (every weight of the model is loaded); they stay in the unexpected keys returned. Keys are those of the bare model
-    (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel takes its keys
-    without the wrapper's `module.`."""
+    with `strict` (every weight of the model is loaded); they stay in the unexpected keys returned. Keys are
+    those of the bare model (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel
+    takes its keys without the wrapper's `module.`."""
     module = unwrap_model(module)
     state_dict = to_wrapped_names(state_dict, module)
     own = module.state_dict()

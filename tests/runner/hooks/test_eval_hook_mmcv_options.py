@@ -6,7 +6,7 @@ import os
 import pytest
 import torch
 
-from vidrun.runner import EpochBasedRunner, EvalHook, IterBasedRunner, save_checkpoint
+from vidrun.runner import EpochBasedRunner, EvalHook, Hook, IterBasedRunner, save_checkpoint
 from vidrun.runner.inference_loops import single_process_test
 
 
@@ -183,3 +183,19 @@ def test_a_best_recorded_by_mmcv_in_meta_only_is_kept(toy_model, make_loader, qu
     train(runner, EvalHook(val, save_best="top1_acc"), make_loader(), resume_from=old_best)
     assert [p.name for p in tmp_path.glob("best_*")] == ["best_top1_acc_epoch_3.pth"]
     assert os.path.exists(tmp_path / "epoch_2.pth")
+
+
+def test_a_run_resumed_inside_an_epoch_does_not_evaluate_first(make_model, make_loader, quiet_logger, tmp_path):
+    runner = make_runner(make_model(), quiet_logger, tmp_path, length=1)
+    runner.register_hook(CheckpointHookByIter(), "NORMAL")
+    runner.run([make_loader()], [("train", 1)])
+    val = Scores(make_loader(size=4, shuffle=False))
+    again = make_runner(make_model(), quiet_logger, tmp_path / "again", length=2)
+    train(again, EvalHook(val, start=0), make_loader(), resume_from=tmp_path / "iter_3.pth")
+    assert val.calls == 2  # after epochs 1 and 2, not at iteration 3 of 6
+
+
+class CheckpointHookByIter(Hook):
+    def after_train_iter(self, runner):
+        if runner.iter == 2:
+            runner.save_checkpoint(runner.work_dir, "iter_3.pth")

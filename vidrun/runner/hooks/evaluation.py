@@ -50,20 +50,19 @@ def _check_save_best(save_best: Any) -> None:
 
 @HOOKS.register_module()
 class EvalHook(Hook):
-    """Every `interval` train epochs (iterations when not `by_epoch`) from `start` on, run the model over
-    `dataloader` (with `test_fn(model, dataloader)` when given), score the results with
-    `dataset.evaluate(results, logger=..., **eval_kwargs)` and log the scores as a val line.
+    """Every `interval` train epochs (iterations when not `by_epoch`) from `start` on, run the model over `dataloader`
+    (with `test_fn(model, dataloader)` when given), score the results with `dataset.evaluate(results, logger=...,
+    **eval_kwargs)` and log the scores as a val line.
 
-    `start=k` evaluates after epoch (iteration) k, k + interval, ...; before the first epoch (iteration) a
-    run trains, it also evaluates when that point is at least `start` and on the interval (mmcv's rule:
-    `start=0, interval=1` evaluates before training; a run resumed at epoch e >= start evaluates first when
-    `(e + 1 - start) % interval == 0`). With `save_best` ('auto' = the first score, or a score's name) the
-    best is kept as `best_<key>_epoch_N.pth` (`_iter_N` when not by epoch) in the work dir, or in
-    `out_dir/<work dir name>`; `rule` ('greater' | 'less') is inferred from the key with `greater_keys` /
-    `less_keys` when not given. A `save_best` key whose rule cannot be inferred, `save_best=True` and an
-    unknown `rule` are errors here, when the hook is built. An empty evaluation result warns and keeps no
-    best. Unlike mmcv, a best score of 0 counts, and the previous best file is removed only once the new
-    one is complete."""
+    `start=k` evaluates after epoch (iteration) k, k + interval, ...; before the first epoch (iteration) a run
+    trains, it also evaluates when that point is at least `start` and on the interval (mmcv's rule: `start=0,
+    interval=1` evaluates before training; a run resumed at epoch e >= start evaluates first when `(e + 1 - start) %
+    interval == 0`; not one resumed inside an epoch). With `save_best` ('auto' = the first score, or a score's name)
+    the best is kept as `best_<key>_epoch_N.pth` (`_iter_N` when not by epoch) in the work dir, or in `out_dir/<work
+    dir name>`; `rule` ('greater' | 'less') is inferred from the key with `greater_keys` / `less_keys` when not
+    given. A `save_best` key whose rule cannot be inferred, `save_best=True` and an unknown `rule` are errors here,
+    when the hook is built. An empty evaluation result warns and keeps no best. Unlike mmcv, a best score of 0
+    counts, and the previous best file is removed only once the new one is complete."""
 
     # mmcv's names: a subclass may set its own defaults here
     _default_greater_keys: Sequence[str] = GREATER_KEYS
@@ -123,7 +122,8 @@ class EvalHook(Hook):
     def before_train_epoch(self, runner: Any) -> None:
         if not (self.by_epoch and self.initial_flag):
             return
-        if self.start is not None and runner.epoch >= self.start and self._should_evaluate(runner):
+        if (self.start is not None and runner.epoch >= self.start and self._should_evaluate(runner)
+                and not _resumed_mid_epoch(runner)):
             self._do_evaluate(runner)  # the logger writes it at (epoch, 0) later in this event
         self.initial_flag = False
 
@@ -240,6 +240,14 @@ class EvalHook(Hook):
         # Checkpoints of earlier versions also hold 'initial_done': an evaluation at the start of a resumed
         # run is now decided as mmcv decides it, so it is not read.
         self.best_score, self.best_ckpt = state["best_score"], state["best_ckpt"]
+
+
+def _resumed_mid_epoch(runner: Any) -> bool:
+    # A run resumed inside an epoch (which mmcv cannot do) holds no epoch's weights at its start: nothing to
+    # evaluate there as the end of an epoch.
+    cursor = getattr(runner, "cursor", None)
+    return cursor is not None and runner.data_loader is not None and cursor(runner.data_loader).state_dict()[
+        "position"] > 0
 
 
 def _check_local(out_dir: Any, file_client_args: dict | None) -> None:
