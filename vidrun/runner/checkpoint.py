@@ -130,12 +130,12 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
                     meta: dict | None = None, extra: dict[str, Any] | None = None) -> None:
     """Write `model`'s weights (unwrapped, on CPU; `get_state_dict`), `optimizer.state_dict()` (or
     `{name: state_dict}` for a dict of optimizers; the key is left out when None), `meta` stamped with
-    `vidrun_version` and `time`, and each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename` (`~` expanded), atomically. The
-    model's `CLASSES` (of the model inside a wrapper), when not None, goes into `meta['CLASSES']` unless `meta` has
-    one.
+    `vidrun_version` and `time`, and each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to
+    `filename` (`~` expanded), atomically. The model's `CLASSES` (of the model inside a wrapper), when not
+    None, goes into `meta['CLASSES']` unless `meta` has one.
 
-    Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the key path)
-    when a value is not storable; both before anything is written."""
+    Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the
+    key path) when a value is not storable; both before anything is written."""
     if meta is not None and not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
     meta = dict(meta or {})
