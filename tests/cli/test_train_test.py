@@ -111,3 +111,25 @@ def test_config_errors_exit_with_code_2(workspace, capsys):
     assert run(["train", "bad.py", "--work-dir", "wd"]) == 2
     assert "'I3DHaed' is not in HEADS (did you mean 'I3DHead'?)" in capsys.readouterr().err
     assert not os.path.exists("wd/latest.pth")
+
+
+def test_a_checkpoint_with_ema_averages_is_tested_with_them(workspace, capsys):
+    # EMAHook at NORMAL, after the CheckpointHook: epoch_N.pth holds the training weights in the parameters and
+    # the average in the ema_* buffers; the evaluation (after the swap) and the best file hold the average.
+    config = TINY_CONFIG.format(repo=REPO, epochs=2)
+    config += "custom_hooks = [dict(type='EMAHook', momentum=0.5, warm_up=1)]\n"
+    (workspace / "tiny.py").write_text(config)
+    assert run(["train", "tiny.py", "--work-dir", "wd"]) == 0
+    logged = val_lines("wd")[-1]["top1_acc"]
+    scores = {}
+    for ema in ("auto", "off"):
+        capsys.readouterr()
+        assert run(["test", "tiny.py", "wd/epoch_2.pth", "--ema", ema, "--out", f"{ema}.json"]) == 0
+        scores[ema] = [video["scores"] for video in json.loads((workspace / f"{ema}.json").read_text())]
+        if ema == "auto":
+            assert f"top1_acc             {logged:.4f}" in capsys.readouterr().out  # what the evaluation saw
+    assert scores["auto"] != scores["off"]
+    (best,) = Path("wd").glob("best_top1_acc_epoch_*.pth")
+    assert run(["test", "tiny.py", str(best), "--out", "best.json"]) == 0
+    if best.name.endswith("_2.pth"):
+        assert [v["scores"] for v in json.loads((workspace / "best.json").read_text())] == scores["auto"]

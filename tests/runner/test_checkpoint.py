@@ -241,8 +241,12 @@ def test_bare_state_dict_is_a_checkpoint(tmp_path):
     torch.save(model.state_dict(), tmp_path / "bare.pth")
     restored = net(seed=1)
     checkpoint = load_checkpoint(restored, tmp_path / "bare.pth", strict=True)
-    assert checkpoint["meta"] == {} and set(checkpoint["state_dict"]) == set(model.state_dict())
+    # load_checkpoint returns what the file holds, as mmcv's does: here the bare state dict itself
+    assert set(checkpoint) == set(model.state_dict()) and torch.equal(checkpoint["backbone.0.weight"],
+                                                                      model.backbone[0].weight)
     assert_same_weights(model, restored)
+    wrapped = read_checkpoint(tmp_path / "bare.pth")  # what resume reads: in a checkpoint's shape
+    assert wrapped["meta"] == {} and set(wrapped["state_dict"]) == set(model.state_dict())
 
 
 def test_missing_unexpected_and_mismatched_keys_are_grouped_by_module(quiet_logger):
@@ -297,3 +301,65 @@ def test_revise_keys_strips_module_prefix(tmp_path, quiet_logger):
     assert list(renamed) == ["backbone.0.weight"]
     with pytest.raises(ValueError, match="maps both 'module.a' and 'a' to 'a'"):
         revise_state_dict_keys({"module.a": 1, "a": 2}, [(r"^module\.", "")])
+
+
+def test_a_tilde_in_a_checkpoint_path_is_the_home_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    model = net()
+    save_checkpoint(model, "~/runs/a.pth")
+    assert (tmp_path / "runs" / "a.pth").is_file()
+    restored = net(seed=1)
+    assert load_checkpoint(restored, "~/runs/a.pth", strict=True)["meta"]["vidrun_version"] == vidrun.__version__
+    assert_same_weights(model, restored)
+    assert set(read_checkpoint(Path("~/runs/a.pth"))["state_dict"]) == set(model.state_dict())
+
+
+def test_the_class_names_go_into_meta(tmp_path):
+    model = net()
+    model.CLASSES = ("run", "jump", "swim")
+    save_checkpoint(Wrapper(model), tmp_path / "a.pth")
+    save_checkpoint(nn.DataParallel(model), tmp_path / "b.pth", meta={"CLASSES": ["x"]})
+    assert read_checkpoint(tmp_path / "a.pth")["meta"]["CLASSES"] == ("run", "jump", "swim")
+    assert read_checkpoint(tmp_path / "b.pth")["meta"]["CLASSES"] == ["x"]  # the caller's own meta wins
+    save_checkpoint(net(), tmp_path / "c.pth")
+    assert "CLASSES" not in read_checkpoint(tmp_path / "c.pth")["meta"]
+
+
+def test_sub_modules_wrapped_in_data_parallel_save_and_load_under_their_bare_names(tmp_path, quiet_logger):
+    from vidrun.runner.checkpoint import get_state_dict
+
+    model = net()
+    model.backbone = nn.DataParallel(model.backbone)
+    model.cls_head.fc = nn.DataParallel(nn.DataParallel(model.cls_head.fc))  # nested: both `module.` go
+    bare = net()
+    assert list(get_state_dict(model)) == list(bare.state_dict())
+    assert list(get_state_dict(nn.DataParallel(model), prefix="m.")) == [f"m.{k}" for k in bare.state_dict()]
+    save_checkpoint(model, tmp_path / "a.pth")
+    saved = read_checkpoint(tmp_path / "a.pth")["state_dict"]
+    assert list(saved) == list(bare.state_dict())
+    assert torch.equal(saved["cls_head.fc.weight"], model.cls_head.fc.module.module.weight)
+    load_checkpoint(bare, tmp_path / "a.pth", strict=True)  # into the bare model
+    again = net(seed=3)
+    again.backbone = nn.DataParallel(again.backbone)
+    load_checkpoint(again, tmp_path / "a.pth", strict=True, logger=quiet_logger)  # and into a wrapped one
+    assert torch.equal(again.backbone.module[0].weight, model.backbone.module[0].weight) and not quiet_logger.lines
+    del saved["backbone.0.bias"]
+    load_state_dict(again, saved, logger=quiet_logger)
+    assert quiet_logger.lines == ["loading the state dict into Net:\n  missing keys in backbone: 0.bias"]
+
+
+def test_a_runner_saves_resumes_and_loads_from_tilde_paths(tmp_path, monkeypatch, toy_model, make_model, quiet_logger):
+    from vidrun.runner import CheckpointHook, EpochBasedRunner
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    runner = EpochBasedRunner(toy_model, torch.optim.SGD(toy_model.parameters(), lr=0.1), str(tmp_path / "w"),
+                              quiet_logger, max_epochs=1)
+    runner.register_hook(CheckpointHook(interval=1, out_dir="~/ckpts"))
+    path = runner.save_checkpoint("~/manual")
+    assert path == str(tmp_path / "manual" / "epoch_0.pth") and os.path.isfile(path)
+    hook = runner.hooks[0]
+    assert hook.out_dir == str(tmp_path / "ckpts")
+    other = EpochBasedRunner(make_model(seed=2), None, str(tmp_path / "w2"), quiet_logger, max_epochs=1)
+    other.resume("~/manual/epoch_0.pth")
+    other.load_checkpoint("~/manual/epoch_0.pth", strict=True)
+    assert_same_weights(other.model, toy_model)

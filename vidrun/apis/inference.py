@@ -10,18 +10,19 @@ from torch import nn
 from vidrun.config import Config, parse_cfg_options
 from vidrun.datasets.pipelines import Compose
 from vidrun.models import build_model
-from vidrun.runner import load_checkpoint
+from vidrun.apis.test import load_test_weights
 
 
 def init_recognizer(config: str | Config, checkpoint: str | None = None, device: str = "cpu",
                     cfg_options: list[str] | None = None) -> nn.Module:
-    """A recognizer in eval mode on `device`, weights from `checkpoint`; its config is kept as `model.cfg`."""
+    """A recognizer in eval mode on `device`, weights from `checkpoint` (the EMA-averaged ones of a checkpoint
+    that records where they are, as `vidrun test` takes them); its config is kept as `model.cfg`."""
     cfg = config if isinstance(config, Config) else Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(parse_cfg_options(cfg_options))
     model = build_model(cfg.model, test_cfg=cfg.get("test_cfg"))
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint)
+        load_test_weights(model, checkpoint)
     model.cfg = cfg
     return model.to(device).eval()
 

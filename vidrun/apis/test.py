@@ -3,6 +3,7 @@ metrics, and a results file."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from typing import Any, TextIO
@@ -10,9 +11,23 @@ from typing import Any, TextIO
 import numpy as np
 from torch import nn
 
+from vidrun.runner.checkpoint import load_state_dict, read_checkpoint, revise_state_dict_keys
+from vidrun.runner.hooks.ema import weights_to_test
 from vidrun.runner.inference_loops import multi_process_test, single_process_test
 from vidrun.utils.dist import get_dist_info
 from vidrun.utils.progress import progress_bar
+
+
+def load_test_weights(model: nn.Module, filename: str, ema: str = "auto",
+                      logger: logging.Logger | None = None) -> dict:
+    """Load the weights to test from checkpoint `filename` into `model` and return the checkpoint. A checkpoint
+    written with an EMAHook gives the weights `ema` chooses ('auto': the averaged ones where the checkpoint
+    records where they are; see `weights_to_test`); a `module.` prefix is dropped; missing and unexpected
+    keys are logged."""
+    checkpoint = read_checkpoint(filename)
+    state_dict = revise_state_dict_keys(weights_to_test(checkpoint, ema, logger), ((r"^module\.", ""),))
+    load_state_dict(model, state_dict, logger=logger, source=str(filename))
+    return checkpoint
 
 
 def test_model(model: nn.Module, data_loader: Any, show_progress: bool = True, distributed: bool = False,

@@ -6,7 +6,7 @@ import argparse
 
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
 from vidrun.config import Config
-from vidrun.utils import barrier, get_dist_info
+from vidrun.utils import barrier, get_dist_info, get_logger
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--eval", nargs="+", default=["top_k_accuracy", "mean_class_accuracy"], metavar="METRIC",
                         help="metrics (default: top_k_accuracy mean_class_accuracy)")
     parser.add_argument("--out", metavar="FILE.json", help="save each video's class scores here")
+    parser.add_argument("--ema", choices=["auto", "on", "off"], default="auto",
+                        help="a checkpoint written with an EMAHook: test the averaged weights (on), the training "
+                             "weights (off), or (auto, the default) the averaged ones where the checkpoint "
+                             "records which copy they are, else its parameters as saved")
     parser.add_argument("--average-clips", choices=["prob", "score", "none"],
                         help="how to merge a video's views (default: the config's test_cfg)")
     add_launcher_argument(parser)
@@ -39,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
-    from vidrun.apis.test import metrics_table, save_results, test_model
+    from vidrun.apis.test import load_test_weights, metrics_table, save_results, test_model
     from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
     from vidrun.models import build_model
-    from vidrun.runner import load_checkpoint
     from vidrun.runner.device import training_device
 
     model_cfg = cfg.model
@@ -50,7 +53,7 @@ def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
         average = None if args.average_clips == "none" else args.average_clips
         model_cfg = dict(model_cfg, test_cfg=dict(model_cfg.get("test_cfg") or {}, average_clips=average))
     model = build_model(model_cfg, test_cfg=cfg.get("test_cfg"))
-    load_checkpoint(model, args.checkpoint)
+    load_test_weights(model, args.checkpoint, args.ema, get_logger())
     model = model.to(training_device())  # this process's GPU (cuda:LOCAL_RANK) where there is one
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     settings = dataloader_settings(cfg.data, "test", dist=distributed, seed=None)

@@ -7,6 +7,7 @@ from vidrun.runner.base_runner import BaseRunner
 from vidrun.runner.builder import build_runner
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
 from vidrun.runner.checkpoint import load_checkpoint, save_checkpoint
+from vidrun.runner.checkpoint import get_state_dict, load_state_dict  # noqa: F401 - mmcv.runner names
 from vidrun.runner.epoch_based_runner import EpochBasedRunner
 from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
 from vidrun.runner.hooks import __all__ as _hook_names

@@ -22,6 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from vidrun.runner.state_dict_names import (ema_averages, ema_buffer_name, get_state_dict,  # noqa: F401
+                                            plain_name, to_wrapped_names, unwrap_model)
+
 RESERVED_KEYS = ("meta", "state_dict", "optimizer")
 _LEAVES = (type(None), bool, int, float, str, bytes)
 # torch.load(weights_only=True) rebuilds these itself (checked on torch 2.13); torch.Size before tuple.
@@ -34,11 +37,17 @@ class CheckpointError(RuntimeError):
     """A file that cannot be read as a checkpoint: truncated, corrupt, not a dict, or holding Python objects."""
 
 
-def to_plain(obj: Any, path: str = "") -> Any:
+def to_plain(obj: Any, path: str = "", cpu_memo: dict | None = None) -> Any:
     """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
     paths strings, int/float/str subclasses (IntEnum...) their base type; tuples stay tuples, OrderedDicts
     (with a state dict's `_metadata`) stay OrderedDicts, other dicts become dicts. Anything else is a
-    TypeError naming its key path, e.g. `meta.hook_msgs.best_score: cannot store <class 'X'>`."""
+    TypeError naming its key path, e.g. `meta.hook_msgs.best_score: cannot store <class 'X'>`.
+
+    With `cpu_memo` (a dict, shared over the calls for one file), tensors are detached and moved to the CPU,
+    and views of the same memory become one CPU tensor, so that a file holding a tensor twice (a hook's
+    state naming the model's own buffers) stores it once, wherever the model lives."""
+    if isinstance(obj, torch.Tensor) and cpu_memo is not None:
+        return _on_cpu(obj, cpu_memo)
     if isinstance(obj, _TORCH_VALUES) or type(obj) in _LEAVES:
         return obj
     if isinstance(obj, np.generic):
@@ -54,47 +63,33 @@ def to_plain(obj: Any, path: str = "") -> Any:
         if isinstance(obj, base):
             return base(obj)
     if isinstance(obj, dict):
-        return _plain_dict(obj, path)
+        return _plain_dict(obj, path, cpu_memo)
     if isinstance(obj, (list, tuple)):
-        items = [to_plain(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        items = [to_plain(v, f"{path}[{i}]", cpu_memo) for i, v in enumerate(obj)]
         return items if isinstance(obj, list) else tuple(items)
     raise TypeError(f"{path or '<root>'}: cannot store {type(obj)}; a checkpoint holds only None, bool, int, "
                     f"float, str, bytes, tensors and lists, tuples and dicts of them (store its state_dict() "
                     f"or a plain description instead)")
 
 
-def _plain_dict(obj: dict, path: str) -> dict:
+def _on_cpu(tensor: torch.Tensor, memo: dict) -> torch.Tensor:
+    key = (tensor.device, tensor.data_ptr(), tensor.dtype, tuple(tensor.shape), tensor.stride())
+    if tensor.data_ptr() == 0:  # empty tensors share the null pointer: nothing to save twice
+        return tensor.detach().cpu()
+    if key not in memo:
+        memo[key] = tensor.detach().cpu()
+    return memo[key]
+
+
+def _plain_dict(obj: dict, path: str, cpu_memo: dict | None = None) -> dict:
     out: dict = OrderedDict() if type(obj) is OrderedDict else {}
     for key, value in obj.items():
         plain_key = to_plain(key, f"{path}<key {key!r}>")
-        out[plain_key] = to_plain(value, f"{path}.{key}" if path else str(key))
+        out[plain_key] = to_plain(value, f"{path}.{key}" if path else str(key), cpu_memo)
     metadata = getattr(obj, "_metadata", None)
     if isinstance(out, OrderedDict) and metadata is not None:
         out._metadata = to_plain(metadata, f"{path}._metadata")  # type: ignore[attr-defined]
     return out
-
-
-def unwrap_model(model: nn.Module) -> nn.Module:
-    """The model inside DataParallel / DistributedDataParallel, a `torch.compile` wrapper, or any wrapper
-    whose only content is a child named `module` (the DDP convention), so saved keys carry no prefix."""
-    while True:
-        if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
-            model = model.module
-        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        elif ([name for name, _ in model.named_children()] == ["module"]
-              and next(model.parameters(recurse=False), None) is None
-              and next(model.buffers(recurse=False), None) is None):
-            model = model.module
-        else:
-            return model
-
-
-def weights_on_cpu(model: nn.Module) -> OrderedDict:
-    """The unwrapped model's state dict with every tensor detached and on the CPU (`_metadata` kept)."""
-    state = unwrap_model(model).state_dict()
-    return _with_metadata(OrderedDict((k, v.detach().cpu() if isinstance(v, torch.Tensor) else v)
-                                      for k, v in state.items()), state)
 
 
 def _with_metadata(new: OrderedDict, old: Any) -> OrderedDict:
@@ -133,35 +128,58 @@ def atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], None]
 
 def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: Any = None,
                     meta: dict | None = None, extra: dict[str, Any] | None = None) -> None:
-    """Write `model`'s weights (unwrapped, on CPU), `optimizer.state_dict()` (or `{name: state_dict}` for a
-    dict of optimizers; the key is left out when None), `meta` stamped with `vidrun_version` and `time`, and
-    each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to `filename`, atomically.
+    """Write `model`'s weights (unwrapped, on CPU; `get_state_dict`), `optimizer.state_dict()` (or
+    `{name: state_dict}` for a dict of optimizers; the key is left out when None), `meta` stamped with
+    `vidrun_version` and `time`, and each named entry of `extra` (e.g. 'hooks', 'runner', 'amp_scaler') to
+    `filename` (`~` expanded), atomically. The model's `CLASSES` (of the model inside a wrapper), when not
+    None, goes into `meta['CLASSES']` unless `meta` has one.
 
     Raises ValueError when an `extra` name collides with meta/state_dict/optimizer and TypeError (with the
     key path) when a value is not storable; both before anything is written."""
     if meta is not None and not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
+    meta = dict(meta or {})
+    classes = getattr(unwrap_model(model), "CLASSES", None)
+    if classes is not None:  # as mmcv does: class names travel with the weights
+        meta.setdefault("CLASSES", classes)
     clashes = sorted(set(extra or {}) & set(RESERVED_KEYS))
     if clashes:
         raise ValueError(f"extra entries {clashes} collide with the checkpoint's own keys {list(RESERVED_KEYS)}")
     from vidrun import __version__  # lazily: vidrun/__init__ imports far more than a checkpoint needs
     stamp = {"vidrun_version": __version__, "time": datetime.now().astimezone().isoformat(timespec="seconds")}
-    checkpoint: dict[str, Any] = {"meta": {**(meta or {}), **stamp}, "state_dict": weights_on_cpu(model)}
+    checkpoint: dict[str, Any] = {"meta": {**(meta or {}), **stamp}, "state_dict": get_state_dict(model)}
     if optimizer is not None:
         checkpoint["optimizer"] = ({name: opt.state_dict() for name, opt in optimizer.items()}
                                    if isinstance(optimizer, dict) else optimizer.state_dict())
     checkpoint.update(extra or {})
-    plain = {name: to_plain(value, name) for name, value in checkpoint.items()}
-    atomic_write(filename, lambda f: torch.save(plain, f))
+    memo: dict = {}  # every tensor detached, on the CPU, and stored once
+    plain = {name: to_plain(value, name, memo) for name, value in checkpoint.items()}
+    atomic_write(os.path.expanduser(filename), lambda f: torch.save(plain, f))
 
 
 def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
-    """The checkpoint dict in `filename`, loaded with `weights_only=True`; a bare state dict (a dict of
-    tensors) comes back as `{'meta': {}, 'state_dict': <it>}`.
+    """The checkpoint dict in `filename` (`~` expanded), loaded with `weights_only=True`; a bare state dict
+    (a dict of tensors) comes back as `{'meta': {}, 'state_dict': <it>}`.
 
     Raises FileNotFoundError, or CheckpointError naming the file when it is truncated or not a checkpoint
     (cause chained), holds Python objects beyond tensors and plain types, or is not a dict."""
-    filename = os.fspath(filename)
+    filename = os.path.expanduser(os.fspath(filename))
+    return _as_checkpoint(load_file(filename, map_location), filename)
+
+
+def _as_checkpoint(obj: dict, filename: str) -> dict:
+    if "state_dict" in obj:
+        return obj
+    if all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return {"meta": {}, "state_dict": obj}
+    raise CheckpointError(f"{filename} is neither a checkpoint (it has no 'state_dict'; its keys are "
+                          f"{sorted(map(str, obj))[:10]}) nor a bare state dict of tensors")
+
+
+def load_file(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
+    """The dict `filename` (`~` expanded) holds, as it is, loaded with `weights_only=True`. Errors as
+    `read_checkpoint`, but any dict is accepted."""
+    filename = os.path.expanduser(os.fspath(filename))
     if not os.path.exists(filename):
         raise FileNotFoundError(f"checkpoint {filename} does not exist")
     try:
@@ -181,12 +199,7 @@ def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> d
         raise CheckpointError(f"{filename} is truncated or not a checkpoint: {_first_line(e)}") from e
     if not isinstance(obj, dict):
         raise CheckpointError(f"{filename} holds a {type(obj).__name__}, not a checkpoint dict")
-    if "state_dict" in obj:
-        return obj
-    if all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return {"meta": {}, "state_dict": obj}
-    raise CheckpointError(f"{filename} is neither a checkpoint (it has no 'state_dict'; its keys are "
-                          f"{sorted(map(str, obj))[:10]}) nor a bare state dict of tensors")
+    return obj
 
 
 def _first_line(error: BaseException) -> str:
@@ -201,17 +214,31 @@ def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,
     Tensors whose shape differs from the model's are skipped (torch would raise) and reported apart; they
     are in neither list. Problems are logged as one warning grouped by top-level module (`missing keys in
     cls_head: fc.weight, fc.bias`); with `strict` they raise a RuntimeError listing them all instead — as
-    with torch, the tensors that do match have been loaded by then."""
+    with torch, the tensors that do match have been loaded by then. The averages mmcv's EMAHook keeps as
+    `ema_*` buffers, in a model built without them, are said in one info line instead, and are no error
+    with `strict` (every weight of the model is loaded); they stay in the unexpected keys returned. Keys are
+    those of the bare model (`get_state_dict`): a sub-module wrapped in DataParallel / DistributedDataParallel
+    takes its keys without the wrapper's `module.`."""
     module = unwrap_model(module)
+    state_dict = to_wrapped_names(state_dict, module)
     own = module.state_dict()
     mismatched = {k: (tuple(v.shape), tuple(own[k].shape)) for k, v in state_dict.items()
                   if isinstance(v, torch.Tensor) and isinstance(own.get(k), torch.Tensor)
                   and v.shape != own[k].shape}
     kept = _with_metadata(OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched), state_dict)
     result = module.load_state_dict(kept, strict=False)
-    missing = [k for k in result.missing_keys if k not in mismatched]
-    unexpected = list(result.unexpected_keys)
-    lines = (_grouped("missing keys", missing, own) + _grouped("unexpected keys", unexpected, None)
+    missing = [plain_name(module, k) for k in result.missing_keys if k not in mismatched]
+    unexpected = [plain_name(module, k) for k in result.unexpected_keys]
+    mismatched = {plain_name(module, k): shapes for k, shapes in mismatched.items()}
+    own = get_state_dict(module)
+    averages = ema_averages(unexpected, module)
+    if averages:
+        (logger or _log).info(
+            "%s holds %d EMAHook averages (ema_* buffers) that %s has no buffers for: they are not loaded "
+            "(its parameters get the checkpoint's parameters; `vidrun test --ema` tells which weights are "
+            "tested)", source, len(averages), type(module).__name__)
+    lines = (_grouped("missing keys", missing, own)
+             + _grouped("unexpected keys", [k for k in unexpected if k not in averages], None)
              + [f"size mismatch for {k}: checkpoint {saved}, model {model}"
                 for k, (saved, model) in mismatched.items()])
     if lines:
@@ -262,10 +289,11 @@ def revise_state_dict_keys(state_dict: dict, revisions: Iterable[tuple[str, str]
 def load_checkpoint(model: nn.Module, filename: str | os.PathLike, map_location: Any = "cpu",
                     strict: bool = False, logger: logging.Logger | None = None,
                     revise_keys: Iterable[tuple[str, str]] = ((r"^module\.", ""),)) -> dict:
-    """Load the weights in `filename` into `model` (keys revised by `revise_keys`, default: strip a
-    `module.` prefix) and return the whole checkpoint dict. Errors as `read_checkpoint` and
-    `load_state_dict`."""
-    checkpoint = read_checkpoint(filename, map_location)
-    state_dict = revise_state_dict_keys(checkpoint["state_dict"], revise_keys)
-    load_state_dict(model, state_dict, strict, logger, source=os.fspath(filename))
+    """Load the weights in `filename` (`~` expanded) into `model` (keys revised by `revise_keys`, default:
+    strip a `module.` prefix) and return what the file holds, as mmcv does: the checkpoint dict, or a bare
+    state dict as it is. Errors as `read_checkpoint` and `load_state_dict`."""
+    filename = os.path.expanduser(os.fspath(filename))
+    checkpoint = load_file(filename, map_location)
+    state_dict = _as_checkpoint(checkpoint, filename)["state_dict"]
+    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger, source=filename)
     return checkpoint

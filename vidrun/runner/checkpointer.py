@@ -20,7 +20,7 @@ _log = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    """Saves checkpoints into `directory` and keeps it tidy.
+    """Saves checkpoints into `directory` (`~` expanded) and keeps it tidy.
 
     `save('epoch_3.pth', ...)` writes the file atomically, then replaces `latest.pth` with a hard link to it (an
     atomic copy where the filesystem has no hard links), so there is never a moment without a complete
@@ -31,7 +31,7 @@ class Checkpointer:
 
     def __init__(self, directory: str | os.PathLike, max_keep_ckpts: int = -1,
                  logger: logging.Logger | None = None):
-        self.directory = os.fspath(directory)
+        self.directory = os.path.expanduser(os.fspath(directory))
         self.max_keep_ckpts = max_keep_ckpts
         self.logger = logger or _log
 

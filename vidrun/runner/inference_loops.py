@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import torch
 
-from vidrun.runner.checkpoint import unwrap_model
+from vidrun.runner.state_dict_names import unwrap_model
 from vidrun.runner.device import model_device, to_device
 from vidrun.runner.result_gathering import collect_results
 from vidrun.utils.dist import get_dist_info

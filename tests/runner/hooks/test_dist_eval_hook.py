@@ -102,7 +102,7 @@ def _evaluate_and_check(rank: int, work_dir: str) -> None:
     dataset = Points()
     loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=True, shuffle=False)
     hook = DistEvalHook(loader, save_best="top1_acc")
-    hook.evaluate(runner)
+    hook._do_evaluate(runner)
 
     states = [None] * WORLD_SIZE
     dist.all_gather_object(states, _norm_state(model))
@@ -122,7 +122,7 @@ def _evaluate_and_check(rank: int, work_dir: str) -> None:
     failing = DistEvalHook(build_dataloader(Unscorable(), videos_per_gpu=2, workers_per_gpu=0, dist=True,
                                             shuffle=False))
     with pytest.raises(ValueError if rank == 0 else RuntimeError, match="no metric named 'x'"):
-        failing.evaluate(runner)
+        failing._do_evaluate(runner)
 
 
 @pytest.mark.slow
@@ -138,5 +138,23 @@ def test_registered_and_like_eval_hook_outside_a_group(tmp_path):
     dataset = Points()
     loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=False, shuffle=False)
     runner = EpochBasedRunner(model, None, str(tmp_path), logging.getLogger("dist_eval_single"), max_epochs=1)
-    DistEvalHook(loader, tmpdir=str(tmp_path / "unused")).evaluate(runner)
+    DistEvalHook(loader, tmpdir=str(tmp_path / "unused"))._do_evaluate(runner)
     assert dataset.calls == 1 and set(runner.log_buffers["val"].output) == {"top1_acc", "checksum"}
+
+
+def test_outside_a_group_a_test_fn_is_called_as_eval_hooks_and_mmcvs_argument_order_holds(tmp_path):
+    torch.manual_seed(0)
+    model = BatchNormModel()
+    loader = build_dataloader(Points(), videos_per_gpu=2, workers_per_gpu=0, dist=False, shuffle=False)
+    calls = []
+
+    def test_fn(model, dataloader, tmpdir=None, gpu_collect=False):
+        calls.append((dataloader, tmpdir, gpu_collect))
+        return single_process_test(model, dataloader)
+
+    # mmcv's positional order: dataloader, start, interval, by_epoch, save_best, rule, test_fn, greater_keys, ...
+    hook = DistEvalHook(loader, None, 1, True, "checksum", None, test_fn, ["checksum"])
+    assert hook.rule == "greater" and hook.test_fn is test_fn
+    runner = EpochBasedRunner(model, None, str(tmp_path), logging.getLogger("dist_eval_fn"), max_epochs=1)
+    hook._do_evaluate(runner)
+    assert calls == [(loader, None, False)] and hook.best_score is not None

@@ -40,15 +40,15 @@ def run(model, logger, work_dir, train, eval_hook, length=4, runner_cls=EpochBas
 
 def test_interval_start_kwargs_and_best_checkpoint(toy_model, make_loader, quiet_logger, tmp_path):
     val = ScriptedScores(make_loader(size=8, shuffle=False), [0.0, 0.5, 0.25])
-    hook = EvalHook(val, start=0, interval=2, save_best="auto", metrics=["top_k_accuracy"])
-    runner = run(toy_model, quiet_logger, tmp_path, make_loader(), hook, length=4)
-    # start=0: before training (0.0), then after epochs 2 (0.5, the best) and 4 (0.25)
+    hook = EvalHook(val, start=0, interval=1, save_best="auto", metrics=["top_k_accuracy"])
+    runner = run(toy_model, quiet_logger, tmp_path, make_loader(), hook, length=2)
+    # start=0: before training (0.0), then after epochs 1 (0.5, the best) and 2 (0.25)
     assert [kwargs for _, kwargs in val.calls] == [{"metrics": ["top_k_accuracy"]}] * 3
     assert all(count == 8 for count, _ in val.calls)
-    assert [p.name for p in tmp_path.glob("best_*.pth")] == ["best_top1_acc_epoch_2.pth"]
+    assert [p.name for p in tmp_path.glob("best_*.pth")] == ["best_top1_acc_epoch_1.pth"]
     assert hook.best_score == 0.5 and runner.meta["hook_msgs"]["best_score"] == 0.5
-    saved = torch.load(tmp_path / "best_top1_acc_epoch_2.pth", weights_only=True)
-    assert saved["meta"]["epoch"] == 2
+    saved = torch.load(tmp_path / "best_top1_acc_epoch_1.pth", weights_only=True)
+    assert saved["meta"]["epoch"] == 1
 
 
 class TrainingMode(Hook):
@@ -124,6 +124,6 @@ def test_ema_formula_and_swap(toy_model, make_loader, quiet_logger, tmp_path):
     runner = run(toy_model, quiet_logger, tmp_path, make_loader(size=4), Hook(), length=1,
                  extra=[ema, snapshot])
     # one iteration: m_0 = min(0.5, 1/1) = 0.5, so the average is half the start, half the stepped weight
-    trained = ema.ema["head.weight"]  # swapped: the ema dict holds the training weights now
+    trained = toy_model.ema_head_weight  # swapped: the ema_ buffer holds the training weights now
     assert torch.allclose(snapshot.seen[0], 0.5 * start + 0.5 * trained)
     assert ema.swapped and torch.equal(runner.model.head.weight.detach(), snapshot.seen[0])

@@ -13,14 +13,14 @@ class CheckpointHook(Hook):
     """Save `epoch_{N}.pth` every `interval` epochs (or `iter_{N}.pth` every `interval` iterations when not
     `by_epoch`, the default under an IterBasedRunner) and, with `save_last`, at the end; point `latest.pth`
     at the newest and keep only the newest `max_keep_ckpts` (all when <= 0). `out_dir` puts the files in
-    `out_dir/<name of the work dir>`. Files are written atomically, and only by rank 0."""
+    `out_dir/<name of the work dir>` (`~` expanded). Files are written atomically, and only by rank 0."""
 
     def __init__(self, interval: int = -1, by_epoch: bool | None = None, save_optimizer: bool = True,
                  out_dir: str | None = None, max_keep_ckpts: int = -1, save_last: bool = True):
         self.interval = interval
         self.by_epoch = by_epoch
         self.save_optimizer = save_optimizer
-        self.out_dir = out_dir
+        self.out_dir = None if out_dir is None else os.path.expanduser(out_dir)
         self.max_keep_ckpts = max_keep_ckpts
         self.save_last = save_last
 

@@ -2,6 +2,8 @@
 gathers and evaluates the results, every rank gets the scores."""
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -33,29 +35,42 @@ class DistEvalHook(EvalHook):
     scores are broadcast, so that every rank logs, compares and keeps the same best score (only rank 0 writes
     files and log lines). `broadcast_bn_buffer` first copies rank 0's batch-norm statistics to every rank, so
     that all shards are scored by one model. Results travel through the process group; with `tmpdir` (and
-    `gpu_collect=False`) through files in that directory instead (see `collect_results`)."""
+    `gpu_collect=False`) through files in that directory instead (see `collect_results`). A `test_fn` is
+    called on every rank as mmcv calls `multi_gpu_test`: `test_fn(model, dataloader, tmpdir=...,
+    gpu_collect=...)` (tmpdir defaulting to `<work_dir>/.eval_hook`), returning the results on rank 0.
+    The arguments come in mmcv's order."""
 
     STATE_KEY = "EvalHook"  # a run saved by N processes resumes its best score on one, and back
 
     def __init__(self, dataloader: Any, start: int | None = None, interval: int = 1, by_epoch: bool = True,
-                 save_best: str | None = None, rule: str | None = None, broadcast_bn_buffer: bool = True,
-                 tmpdir: str | None = None, gpu_collect: bool = False, **eval_kwargs: Any):
-        super().__init__(dataloader, start, interval, by_epoch, save_best, rule, **eval_kwargs)
+                 save_best: str | None = None, rule: str | None = None, test_fn: Callable | None = None,
+                 greater_keys: Sequence[str] | str | None = None, less_keys: Sequence[str] | str | None = None,
+                 broadcast_bn_buffer: bool = True, tmpdir: str | None = None, gpu_collect: bool = False,
+                 out_dir: str | None = None, file_client_args: dict | None = None, **eval_kwargs: Any):
+        super().__init__(dataloader, start, interval, by_epoch, save_best, rule, test_fn, greater_keys,
+                         less_keys, out_dir, file_client_args, **eval_kwargs)
         self.broadcast_bn_buffer = broadcast_bn_buffer
-        self.tmpdir = None if gpu_collect else tmpdir
+        self.gpu_collect = gpu_collect
+        self.tmpdir = tmpdir
 
-    def compute_scores(self, runner: Any) -> dict:
+    def test_results(self, runner: Any) -> Any:
         if not is_distributed():
-            return super().compute_scores(runner)
+            return super().test_results(runner)
         if self.broadcast_bn_buffer:
             broadcast_bn_buffers(runner.model)
+        if self.test_fn is not None:
+            tmpdir = self.tmpdir or os.path.join(runner.work_dir, ".eval_hook")
+            return self.test_fn(runner.model, self.dataloader, tmpdir=tmpdir, gpu_collect=self.gpu_collect)
         with progress_bar(len(self.dataloader.dataset), "val", "video") as bar:
-            results = multi_process_test(runner.model, self.dataloader, bar, self.tmpdir)
+            return multi_process_test(runner.model, self.dataloader, bar, None if self.gpu_collect else self.tmpdir)
+
+    def score(self, runner: Any, results: Any) -> dict:
+        if not is_distributed():
+            return super().score(runner, results)
         outcome = None
         if runner.rank == 0:
             try:
-                outcome = ("scores", self.dataloader.dataset.evaluate(results, logger=runner.logger,
-                                                                      **self.eval_kwargs))
+                outcome = ("scores", super().score(runner, results))
             except Exception as error:  # the other ranks wait for the scores: they must learn of it, not hang
                 outcome = ("error", error)
         kind, value = broadcast_object(outcome)
