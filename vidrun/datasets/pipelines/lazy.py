@@ -51,16 +51,17 @@ def record_crop(results: dict, bbox: tuple[int, int, int, int], img_hw: tuple[in
     """Compose a crop `bbox` of the current (h, w) = `img_hw` frames into the record's `crop_bbox`.
 
     The current frames are the recorded box scaled to `img_hw`, so the new box in original pixels is the old
-    box's corner plus `bbox` scaled back: x · (box width / img_w), y · (box height / img_h). Computed in float64
+    box's corner plus `bbox` scaled back: x · box width / img_w, y · box height / img_h. Computed in float64
     from the stored float32 box and stored as float32, as MMAction2 0.24 did under NumPy 1.x.
     """
     record = pending_record(results, owner)
     left, top, right, bottom = (float(v) for v in record["crop_bbox"])
     img_h, img_w = img_hw
-    x_scale, y_scale = (right - left) / img_w, (bottom - top) / img_h
     x1, y1, x2, y2 = bbox
-    record["crop_bbox"] = np.array([left + x1 * x_scale, top + y1 * y_scale,
-                                    left + x2 * x_scale, top + y2 * y_scale], dtype=np.float32)
+    # (x · width) / img_w, in this order, as MMAction2 writes it
+    record["crop_bbox"] = np.array([left + x1 * (right - left) / img_w, top + y1 * (bottom - top) / img_h,
+                                    left + x2 * (right - left) / img_w, top + y2 * (bottom - top) / img_h],
+                                   dtype=np.float32)
 
 
 @PIPELINES.register_module()
