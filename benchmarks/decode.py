@@ -11,25 +11,35 @@ index dropped before every sample ("cold": a process's first sample of a file); 
 thread (by default FFmpeg picks the thread count, DecordInit uses one). Then the throughput of a TSN
 training loader (batch 8) with 0, 1 and 2 workers, in steady state.
 
-    python benchmarks/decode.py [--repeats 30] [--passes 5] [--out-dir DIR] [--quick]
+`--transforms` (alone, or with the rest) times the canonical TSN (8 segments) and I3D (32×2) training
+transforms one by one on frames decoded from the GOP-12 clip, against a restatement of what MMAction2 0.24 on
+mmcv 1.7 runs for them (a cv2 call a frame, as `mmcv.imresize` / `imflip_` / `imnormalize_`), and whole
+samples: vidrun's pipeline from the file against MMAction2's with decord (open, `get_batch`, the restated
+transforms). Repetition r seeds NumPy and `random` with r for both, so both crop and flip alike (and the
+script counts the samples whose outputs are equal).
+
+    python benchmarks/decode.py [--repeats 30] [--passes 5] [--out-dir DIR] [--quick] [--transforms [only]]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
 import os
+import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import av
+import cv2
 import decord
 import numpy as np
 import torch
 
 from vidrun.datasets import VideoDataset, build_dataloader
 from vidrun.datasets.pipelines import Compose, SampleFrames
+from vidrun.datasets.registries import PIPELINES
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, scan_packets
 from vidrun.datasets.video_writer import write_video
 from machine import machine  # benchmarks/machine.py, beside this script
@@ -213,6 +223,170 @@ def verdicts(times: dict[tuple, np.ndarray], rates: dict[int, float]) -> None:
     print(f"loader: 2 workers / 1 worker = {value:.2f} (target >= 1.8): {'met' if value >= 1.8 else 'NOT met'}")
 
 
+IMG_NORM = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_bgr=False)
+# name: (SampleFrames arguments, FormatShape input_format, MultiScaleCrop scales and gap) of the configs
+CANONICAL = {"TSN 8×1": (dict(clip_len=1, frame_interval=1, num_clips=8), "NCHW", ((1, 0.875, 0.75, 0.66), 1)),
+             "I3D 32×2": (dict(clip_len=32, frame_interval=2, num_clips=1), "NCTHW", ((1, 0.8), 0))}
+STEPS = ("Resize (-1, 256)", "MultiScaleCrop", "Resize (224, 224)", "Flip", "Normalize", "FormatShape",
+         "Collect + ToTensor")
+
+
+def vidrun_steps(input_format: str, msc: tuple) -> list:
+    """The configs' training transforms after decoding, built from their config dicts."""
+    cfgs = [dict(type="Resize", scale=(-1, 256)),
+            dict(type="MultiScaleCrop", input_size=224, scales=msc[0], random_crop=False, max_wh_scale_gap=msc[1]),
+            dict(type="Resize", scale=(224, 224), keep_ratio=False), dict(type="Flip", flip_ratio=0.5),
+            dict(type="Normalize", **IMG_NORM), dict(type="FormatShape", input_format=input_format)]
+    collect = Compose([dict(type="Collect", keys=["imgs", "label"], meta_keys=[]),
+                       dict(type="ToTensor", keys=["imgs", "label"])])
+    return [PIPELINES.build(cfg) for cfg in cfgs] + [collect]
+
+
+# MMAction2 0.24 on mmcv 1.7, restated: what its transforms do for these configs, frame by frame.
+def mm_resize(results: dict, size: tuple | None) -> dict:
+    h, w = results["imgs"][0].shape[:2]
+    if size is None:  # (-1, 256): mmcv.rescale_size with (inf, 256); cv2.resize runs even at the same size
+        factor = 256 / min(h, w)
+        size = (int(w * factor + 0.5), int(h * factor + 0.5))
+    results["imgs"] = [cv2.resize(img, size, interpolation=cv2.INTER_LINEAR) for img in results["imgs"]]
+    return results
+
+
+def mm_multi_scale_crop(results: dict, msc: tuple) -> dict:
+    h, w = results["imgs"][0].shape[:2]
+    sizes = [int(min(h, w) * s) for s in msc[0]]
+    crop = random.choice([[cw, ch] for i, ch in enumerate(sizes) for j, cw in enumerate(sizes)
+                          if abs(i - j) <= msc[1]])
+    cw, ch = [224 if abs(c - 224) < 3 else c for c in crop]
+    ws, hs = (w - cw) // 4, (h - ch) // 4
+    x, y = random.choice([(0, 0), (4 * ws, 0), (0, 4 * hs), (4 * ws, 4 * hs), (2 * ws, 2 * hs)])
+    results["imgs"] = [img[y:y + ch, x:x + cw] for img in results["imgs"]]
+    return results
+
+
+def mm_flip(results: dict) -> dict:
+    if np.random.rand() < 0.5:
+        for img in results["imgs"]:
+            cv2.flip(img, 1, img)  # mmcv.imflip_
+    return results
+
+
+def mm_normalize(results: dict) -> dict:
+    imgs = np.empty((len(results["imgs"]), *results["imgs"][0].shape), dtype=np.float32)
+    for i, img in enumerate(results["imgs"]):
+        imgs[i] = img
+    mean = np.float64(np.float32(IMG_NORM["mean"]).reshape(1, -1))
+    stdinv = 1 / np.float64(np.float32(IMG_NORM["std"]).reshape(1, -1))
+    for img in imgs:  # mmcv.imnormalize_
+        cv2.subtract(img, mean, img)
+        cv2.multiply(img, stdinv, img)
+    results["imgs"] = imgs
+    return results
+
+
+def mm_format_shape(results: dict, input_format: str) -> dict:
+    imgs = results["imgs"]
+    if input_format == "NCHW":
+        results["imgs"] = imgs.transpose(0, 3, 1, 2)
+    else:
+        imgs = imgs.reshape((-1, results["num_clips"], results["clip_len"]) + imgs.shape[1:])
+        imgs = imgs.transpose(0, 1, 5, 2, 3, 4)
+        results["imgs"] = imgs.reshape((-1,) + imgs.shape[2:])
+    return results
+
+
+def mm_collect(results: dict) -> dict:
+    return dict(imgs=torch.from_numpy(results["imgs"]), label=torch.LongTensor([results["label"]]))
+
+
+def mm_steps(input_format: str, msc: tuple) -> list:
+    return [lambda r: mm_resize(r, None), lambda r: mm_multi_scale_crop(r, msc), lambda r: mm_resize(r, (224, 224)),
+            mm_flip, mm_normalize, lambda r: mm_format_shape(r, input_format), mm_collect]
+
+
+def run_steps(steps: list, results: dict, seed: int) -> tuple[list[float], dict]:
+    """Seconds each step took on `results` (both generators seeded with `seed` first), and the output."""
+    np.random.seed(seed)
+    random.seed(seed)
+    times = []
+    for step in steps:
+        start = time.perf_counter()
+        results = step(results)
+        times.append(time.perf_counter() - start)
+    return times, results
+
+
+def time_transforms(path: Path, name: str, repeats: int, warmup: int) -> tuple[dict, int]:
+    """[repeats, steps] ms of each implementation's steps, and how many samples gave equal tensors."""
+    sampling, input_format, msc = CANONICAL[name]
+    steps = {"MMAction2 0.24 (restated)": mm_steps(input_format, msc), "vidrun": vidrun_steps(input_format, msc)}
+    decode = Compose([dict(type="PyAVInit"), dict(type="SampleFrames", **sampling), dict(type="PyAVDecode")])
+    times, equal = {impl: [] for impl in steps}, 0
+    for r in range(-warmup, repeats):
+        np.random.seed(r % 2**32)
+        decoded = decode(dict(filename=str(path), start_index=0, label=0, modality="RGB"))
+        outputs = []
+        for impl, impl_steps in steps.items():
+            results = dict(decoded, imgs=[img.copy() for img in decoded["imgs"]])
+            step_times, out = run_steps(impl_steps, results, r % 2**32)
+            outputs.append(out["imgs"])
+            if r >= 0:
+                times[impl].append(step_times)
+        equal += r >= 0 and outputs[0].shape == outputs[1].shape and torch.equal(*outputs)
+    return {impl: np.asarray(rows) * 1000 for impl, rows in times.items()}, equal
+
+
+def time_whole_samples(path: Path, name: str, repeats: int, warmup: int) -> dict[str, np.ndarray]:
+    """ms per whole sample from the file: vidrun's pipeline with PyAV and with decord, and MMAction2's with
+    decord (its DecordInit/DecordDecode: open, get_batch, list of frames; then the restated transforms)."""
+    sampling, input_format, msc = CANONICAL[name]
+    tail = [*vidrun_steps(input_format, msc)]
+    pipelines = {f"vidrun, {backend}": Compose([dict(type=f"{backend}Init"), dict(type="SampleFrames", **sampling),
+                                                dict(type=f"{backend}Decode"), *tail])
+                 for backend in ("PyAV", "Decord")}
+    mm_tail = mm_steps(input_format, msc)
+    times = {impl: [] for impl in [*pipelines, "MMAction2 0.24, decord (restated)"]}
+    for r in range(-warmup, repeats):
+        for impl in times:
+            np.random.seed(r % 2**32)
+            random.seed(r % 2**32)
+            start = time.perf_counter()
+            if impl in pipelines:
+                pipelines[impl](dict(filename=str(path), start_index=0, label=0, modality="RGB"))
+            else:
+                reader = decord.VideoReader(str(path), num_threads=1)
+                sampler = SampleFrames(**sampling)
+                inds = sampler.frame_indices(len(reader))
+                results = dict(imgs=list(reader.get_batch(list(inds)).asnumpy()), label=0,
+                               num_clips=sampling["num_clips"], clip_len=sampling["clip_len"])
+                for step in mm_tail:
+                    results = step(results)
+            if r >= 0:
+                times[impl].append((time.perf_counter() - start) * 1000)
+    return {impl: np.asarray(values) for impl, values in times.items()}
+
+
+def transform_tables(path: Path, repeats: int, warmup: int) -> None:
+    for name in CANONICAL:
+        times, equal = time_transforms(path, name, repeats, warmup)
+        base, ours = times.values()
+        print(f"\n{name} training transforms, ms per sample, median (IQR) of {repeats}; outputs equal in "
+              f"{equal} of {repeats} samples")
+        print("| transform | MMAction2 0.24 (restated) | vidrun | vidrun / MMAction2 |\n| --- | ---: | ---: | ---: |")
+        for k, step in enumerate([*STEPS, "all transforms"]):
+            b = base.sum(axis=1) if k == len(STEPS) else base[:, k]
+            o = ours.sum(axis=1) if k == len(STEPS) else ours[:, k]
+            cells = [f"{np.median(v):.2f} ({np.subtract(*np.percentile(v, [75, 25])):.2f})" for v in (b, o)]
+            print(f"| {step} | {cells[0]} | {cells[1]} | {np.median(o) / max(np.median(b), 1e-9):.2f} |")
+        whole = time_whole_samples(path, name, repeats, warmup)
+        reference = whole["MMAction2 0.24, decord (restated)"]
+        print(f"\n{name} whole sample (open, sample, decode, transforms), ms, median (IQR); ratio = median of "
+              f"per-sample ratios to MMAction2 with decord\n| pipeline | ms | ratio |\n| --- | ---: | ---: |")
+        for impl, values in whole.items():
+            print(f"| {impl} | {np.median(values):.1f} ({np.subtract(*np.percentile(values, [75, 25])):.1f}) | "
+                  f"{np.median(values / reference):.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed samples per reader and cell")
@@ -221,6 +395,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=5, help="timed loader passes per worker count")
     parser.add_argument("--out-dir", type=Path, help="where to write the clips (default: a temporary folder)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few repetitions, a small data set")
+    parser.add_argument("--transforms", nargs="?", const="also", choices=["also", "only"],
+                        help="time the canonical TSN and I3D transforms too ('only': nothing else)")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.warmup, args.copies, args.passes = 3, 1, 8, 1
@@ -233,6 +409,10 @@ def main() -> None:
         clips = make_clips(out_dir)
         for path in clips.values():
             print(describe(path))
+        if args.transforms:
+            transform_tables(clips["GOP 12"], args.repeats, args.warmup)
+            if args.transforms == "only":
+                return
         times = decode_table(clips, args.repeats, args.warmup)
         rates = loader_table(link_copies(clips, out_dir, args.copies), args.passes)
     verdicts(times, rates)
