@@ -242,30 +242,50 @@ def vidrun_steps(input_format: str, msc: tuple) -> list:
     return [PIPELINES.build(cfg) for cfg in cfgs] + [collect]
 
 
-# MMAction2 0.24 on mmcv 1.7, restated: what its transforms do for these configs, frame by frame.
+# MMAction2 0.24 on mmcv 1.7, restated: what its transforms do for these configs, frame by frame, with the
+# bookkeeping they do besides (img_shape, scale_factor, crop_bbox, crop_quadruple, flags).
 def mm_resize(results: dict, size: tuple | None) -> dict:
-    h, w = results["imgs"][0].shape[:2]
+    if "img_shape" not in results:
+        results["img_shape"] = results["imgs"][0].shape[:2]
+    if "scale_factor" not in results:
+        results["scale_factor"] = np.array([1, 1], dtype=np.float32)
+    h, w = results["img_shape"]
     if size is None:  # (-1, 256): mmcv.rescale_size with (inf, 256); cv2.resize runs even at the same size
-        factor = 256 / min(h, w)
+        factor = min(np.inf / max(h, w), 256 / min(h, w))
         size = (int(w * factor + 0.5), int(h * factor + 0.5))
+    results["img_shape"], results["keep_ratio"] = (size[1], size[0]), True
+    results["scale_factor"] = results["scale_factor"] * np.array([size[0] / w, size[1] / h], dtype=np.float32)
     results["imgs"] = [cv2.resize(img, size, interpolation=cv2.INTER_LINEAR) for img in results["imgs"]]
     return results
 
 
+def mm_crop_bookkeeping(results: dict, x: int, y: int, cw: int, ch: int) -> None:
+    h, w = results["img_shape"]
+    results["crop_bbox"] = np.array([x, y, x + cw, y + ch])
+    results["img_shape"] = (ch, cw)
+    old = results.get("crop_quadruple", np.array([0, 0, 1, 1], dtype=np.float32))
+    results["crop_quadruple"] = np.array([old[0] + x / w * old[2], old[1] + y / h * old[3], cw / w * old[2],
+                                          ch / h * old[3]], dtype=np.float32)
+
+
 def mm_multi_scale_crop(results: dict, msc: tuple) -> dict:
-    h, w = results["imgs"][0].shape[:2]
+    h, w = results["img_shape"]
     sizes = [int(min(h, w) * s) for s in msc[0]]
     crop = random.choice([[cw, ch] for i, ch in enumerate(sizes) for j, cw in enumerate(sizes)
                           if abs(i - j) <= msc[1]])
     cw, ch = [224 if abs(c - 224) < 3 else c for c in crop]
     ws, hs = (w - cw) // 4, (h - ch) // 4
     x, y = random.choice([(0, 0), (4 * ws, 0), (0, 4 * hs), (4 * ws, 4 * hs), (2 * ws, 2 * hs)])
+    mm_crop_bookkeeping(results, x, y, cw, ch)
+    results["scales"] = msc[0]
     results["imgs"] = [img[y:y + ch, x:x + cw] for img in results["imgs"]]
     return results
 
 
 def mm_flip(results: dict) -> dict:
-    if np.random.rand() < 0.5:
+    flip = np.random.rand() < 0.5
+    results["flip"], results["flip_direction"] = flip, "horizontal"
+    if flip:
         for img in results["imgs"]:
             cv2.flip(img, 1, img)  # mmcv.imflip_
     return results
@@ -281,6 +301,7 @@ def mm_normalize(results: dict) -> dict:
         cv2.subtract(img, mean, img)
         cv2.multiply(img, stdinv, img)
     results["imgs"] = imgs
+    results["img_norm_cfg"] = dict(mean=np.float32(IMG_NORM["mean"]), std=np.float32(IMG_NORM["std"]), to_bgr=False)
     return results
 
 
@@ -304,20 +325,22 @@ def mm_steps(input_format: str, msc: tuple) -> list:
             mm_flip, mm_normalize, lambda r: mm_format_shape(r, input_format), mm_collect]
 
 
-def run_steps(steps: list, results: dict, seed: int) -> tuple[list[float], dict]:
-    """Seconds each step took on `results` (both generators seeded with `seed` first), and the output."""
+def run_steps(steps: list, results: dict, seed: int) -> tuple[list[tuple[float, float]], dict]:
+    """(wall, CPU of all threads) seconds each step took on `results` (both generators seeded with `seed`
+    first), and the output."""
     np.random.seed(seed)
     random.seed(seed)
     times = []
     for step in steps:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         results = step(results)
-        times.append(time.perf_counter() - start)
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
     return times, results
 
 
 def time_transforms(path: Path, name: str, repeats: int, warmup: int) -> tuple[dict, int]:
-    """[repeats, steps] ms of each implementation's steps, and how many samples gave equal tensors."""
+    """[repeats, steps, 2] ms (wall, CPU) of each implementation's steps, and how many samples gave equal
+    tensors."""
     sampling, input_format, msc = CANONICAL[name]
     steps = {"MMAction2 0.24 (restated)": mm_steps(input_format, msc), "vidrun": vidrun_steps(input_format, msc)}
     decode = Compose([dict(type="PyAVInit"), dict(type="SampleFrames", **sampling), dict(type="PyAVDecode")])
@@ -337,8 +360,9 @@ def time_transforms(path: Path, name: str, repeats: int, warmup: int) -> tuple[d
 
 
 def time_whole_samples(path: Path, name: str, repeats: int, warmup: int) -> dict[str, np.ndarray]:
-    """ms per whole sample from the file: vidrun's pipeline with PyAV and with decord, and MMAction2's with
-    decord (its DecordInit/DecordDecode: open, get_batch, list of frames; then the restated transforms)."""
+    """[repeats, 2] ms (wall, CPU) per whole sample from the file: vidrun's pipeline with PyAV and with decord,
+    and MMAction2's with decord (its DecordInit/DecordDecode: open, get_batch, list of frames; then the restated
+    transforms)."""
     sampling, input_format, msc = CANONICAL[name]
     tail = [*vidrun_steps(input_format, msc)]
     pipelines = {f"vidrun, {backend}": Compose([dict(type=f"{backend}Init"), dict(type="SampleFrames", **sampling),
@@ -350,7 +374,7 @@ def time_whole_samples(path: Path, name: str, repeats: int, warmup: int) -> dict
         for impl in times:
             np.random.seed(r % 2**32)
             random.seed(r % 2**32)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             if impl in pipelines:
                 pipelines[impl](dict(filename=str(path), start_index=0, label=0, modality="RGB"))
             else:
@@ -362,29 +386,39 @@ def time_whole_samples(path: Path, name: str, repeats: int, warmup: int) -> dict
                 for step in mm_tail:
                     results = step(results)
             if r >= 0:
-                times[impl].append((time.perf_counter() - start) * 1000)
+                times[impl].append(((time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000))
     return {impl: np.asarray(values) for impl, values in times.items()}
 
 
+def cell(values: np.ndarray) -> str:
+    """'wall median (IQR) · CPU median' of [n, 2] ms."""
+    q1, q2, q3 = np.percentile(values[:, 0], [25, 50, 75])
+    return f"{q2:.2f} ({q3 - q1:.2f}) · {np.median(values[:, 1]):.2f}"
+
+
 def transform_tables(path: Path, repeats: int, warmup: int) -> None:
+    """Per-transform and whole-sample tables; ratios are of medians (transforms: CPU; whole samples: the median
+    of per-sample ratios, wall and CPU)."""
     for name in CANONICAL:
         times, equal = time_transforms(path, name, repeats, warmup)
         base, ours = times.values()
-        print(f"\n{name} training transforms, ms per sample, median (IQR) of {repeats}; outputs equal in "
-              f"{equal} of {repeats} samples")
-        print("| transform | MMAction2 0.24 (restated) | vidrun | vidrun / MMAction2 |\n| --- | ---: | ---: | ---: |")
+        print(f"\n{name} training transforms, ms per sample: median wall (IQR) · median CPU of all threads, "
+              f"{repeats} samples; outputs equal in {equal} of {repeats}")
+        print("| transform | MMAction2 0.24 (restated) | vidrun | vidrun / MMAction2, CPU |\n"
+              "| --- | ---: | ---: | ---: |")
         for k, step in enumerate([*STEPS, "all transforms"]):
             b = base.sum(axis=1) if k == len(STEPS) else base[:, k]
             o = ours.sum(axis=1) if k == len(STEPS) else ours[:, k]
-            cells = [f"{np.median(v):.2f} ({np.subtract(*np.percentile(v, [75, 25])):.2f})" for v in (b, o)]
-            print(f"| {step} | {cells[0]} | {cells[1]} | {np.median(o) / max(np.median(b), 1e-9):.2f} |")
+            ratio = np.median(o[:, 1]) / max(np.median(b[:, 1]), 1e-9)
+            print(f"| {step} | {cell(b)} | {cell(o)} | {ratio:.2f} |")
         whole = time_whole_samples(path, name, repeats, warmup)
         reference = whole["MMAction2 0.24, decord (restated)"]
-        print(f"\n{name} whole sample (open, sample, decode, transforms), ms, median (IQR); ratio = median of "
-              f"per-sample ratios to MMAction2 with decord\n| pipeline | ms | ratio |\n| --- | ---: | ---: |")
+        print(f"\n{name} whole sample (open, sample, decode, transforms), ms: median wall (IQR) · median CPU; "
+              f"ratios: median of per-sample ratios to MMAction2 with decord\n"
+              f"| pipeline | ms | ratio, wall | ratio, CPU |\n| --- | ---: | ---: | ---: |")
         for impl, values in whole.items():
-            print(f"| {impl} | {np.median(values):.1f} ({np.subtract(*np.percentile(values, [75, 25])):.1f}) | "
-                  f"{np.median(values / reference):.2f} |")
+            ratios = np.median(values / reference, axis=0)
+            print(f"| {impl} | {cell(values)} | {ratios[0]:.2f} | {ratios[1]:.2f} |")
 
 
 def main() -> None:
