@@ -140,3 +140,45 @@ def test_test_transforms_equal_mmaction2_pixels_and_view_order():
         crop = [frame[y:y + 224, x:x + 224] for frame in resized]
         views += crop + [np.flip(c, axis=1).copy() for c in crop]  # MMAction2: a crop, then its mirror
     np.testing.assert_array_equal(results["imgs"].numpy(), mm_normalize(views).transpose(0, 3, 1, 2))
+
+
+TSN_FLOW_TRAIN = [  # MMAction2's tsn_r50_320p_1x1x3_110e_kinetics400_flow.py, after RawFrameDecode
+    dict(type="Resize", scale=(-1, 256)), dict(type="RandomResizedCrop"),
+    dict(type="Resize", scale=(224, 224), keep_ratio=False), dict(type="Flip", flip_ratio=0.5),
+    dict(type="Normalize", mean=[128, 128], std=[128, 128]), dict(type="FormatShape", input_format="NCHW_Flow"),
+    *FORMAT]
+
+
+def mm_tsn_flow_train(frames, num_clips, clip_len):
+    """MMAction2 0.24 on flow frames (x, y alternating, H×W uint8), restated."""
+    frames = mm_short_side(frames, 256)
+    h, w = frames[0].shape
+    ratios = np.exp(np.random.uniform(np.log(3 / 4), np.log(4 / 3), size=10))
+    areas = np.random.uniform(0.08, 1.0, size=10) * h * w
+    ws = np.round(np.sqrt(areas * ratios)).astype(np.int32)
+    hs = np.round(np.sqrt(areas / ratios)).astype(np.int32)
+    k = next(i for i in range(10) if hs[i] <= h and ws[i] <= w)
+    x, y = random.randint(0, w - ws[k]), random.randint(0, h - hs[k])
+    frames = mm_resize([f[y:y + hs[k], x:x + ws[k]] for f in frames], (224, 224))
+    if np.random.rand() < 0.5:
+        frames = [cv2.flip(f, 1) for f in frames]
+        frames = [np.full_like(f, 255) - f if i % 2 == 0 else f for i, f in enumerate(frames)]
+    x_flow = (np.array(frames[0::2], dtype=np.float32) - np.float32(128)) / np.float32(128)
+    y_flow = (np.array(frames[1::2], dtype=np.float32) - np.float32(128)) / np.float32(128)
+    imgs = np.stack([x_flow, y_flow], axis=-1).reshape(-1, num_clips, clip_len, 224, 224, 2)
+    return imgs.transpose(0, 1, 2, 5, 3, 4).reshape(-1, clip_len * 2, 224, 224)
+
+
+def test_tsn_flow_train_transforms_equal_mmaction2():
+    num_clips, clip_len = 3, 5
+    flow = list(np.random.default_rng(2).integers(0, 256, (2 * num_clips * clip_len, 240, 320), dtype=np.uint8))
+    for seed in range(4):
+        random.seed(seed)
+        np.random.seed(seed)
+        expected = mm_tsn_flow_train(flow, num_clips, clip_len)
+        random.seed(seed)
+        np.random.seed(seed)
+        results = Compose(TSN_FLOW_TRAIN)(dict(imgs=list(flow), modality="Flow", num_clips=num_clips,
+                                                clip_len=clip_len, label=3))
+        assert tuple(results["imgs"].shape) == (num_clips, clip_len * 2, 224, 224)
+        np.testing.assert_array_equal(results["imgs"].numpy(), expected)
