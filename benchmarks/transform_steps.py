@@ -20,6 +20,7 @@ IMG_NORM = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_
 # name: (SampleFrames arguments, FormatShape input_format, MultiScaleCrop scales and gap) of the configs
 CANONICAL = {"TSN 8×1": (dict(clip_len=1, frame_interval=1, num_clips=8), "NCHW", ((1, 0.875, 0.75, 0.66), 1)),
              "I3D 32×2": (dict(clip_len=32, frame_interval=2, num_clips=1), "NCTHW", ((1, 0.8), 0))}
+MM_MEAN, MM_STD = np.array(IMG_NORM["mean"], dtype=np.float32), np.array(IMG_NORM["std"], dtype=np.float32)
 STEPS = ("Resize (-1, 256)", "MultiScaleCrop", "Resize (224, 224)", "Flip", "Normalize", "FormatShape",
          "Collect + ToTensor")
 
@@ -35,8 +36,35 @@ def vidrun_steps(input_format: str, msc: tuple) -> list:
     return [PIPELINES.build(cfg) for cfg in cfgs] + [collect]
 
 
-# MMAction2 0.24 on mmcv 1.7, restated: what its transforms do for these configs, frame by frame, with the
-# bookkeeping they do besides (img_shape, scale_factor, crop_bbox, crop_quadruple, flags).
+# mmcv 1.7's per-frame helpers, restated with the checks they make on every call.
+CV2_FLAGS = dict(nearest=cv2.INTER_NEAREST, bilinear=cv2.INTER_LINEAR)
+
+
+def mm_imresize(img: np.ndarray, size: tuple, interpolation: str = "bilinear", backend: str = "cv2") -> np.ndarray:
+    h, w = img.shape[:2]  # mmcv reads them for return_scale
+    if backend not in ("cv2", "pillow"):
+        raise ValueError(backend)
+    return cv2.resize(img, size, dst=None, interpolation=CV2_FLAGS[interpolation])
+
+
+def mm_imflip_(img: np.ndarray, direction: str = "horizontal") -> np.ndarray:
+    assert direction in ("horizontal", "vertical", "diagonal")
+    return cv2.flip(img, 1 if direction == "horizontal" else 0, img)
+
+
+def mm_imnormalize_(img: np.ndarray, mean: np.ndarray, std: np.ndarray, to_rgb: bool) -> np.ndarray:
+    assert img.dtype != np.uint8
+    mean = np.float64(mean.reshape(1, -1))
+    stdinv = 1 / np.float64(std.reshape(1, -1))
+    if to_rgb:
+        cv2.cvtColor(img, cv2.COLOR_BGR2RGB, img)
+    cv2.subtract(img, mean, img)
+    cv2.multiply(img, stdinv, img)
+    return img
+
+
+# MMAction2 0.24's transforms, restated: what they do for these configs, frame by frame, with the bookkeeping
+# they do besides (img_shape, scale_factor, crop_bbox, crop_quadruple, flags).
 def mm_resize(results: dict, size: tuple | None) -> dict:
     if "img_shape" not in results:
         results["img_shape"] = results["imgs"][0].shape[:2]
@@ -48,7 +76,7 @@ def mm_resize(results: dict, size: tuple | None) -> dict:
         size = (int(w * factor + 0.5), int(h * factor + 0.5))
     results["img_shape"], results["keep_ratio"] = (size[1], size[0]), True
     results["scale_factor"] = results["scale_factor"] * np.array([size[0] / w, size[1] / h], dtype=np.float32)
-    results["imgs"] = [cv2.resize(img, size, interpolation=cv2.INTER_LINEAR) for img in results["imgs"]]
+    results["imgs"] = [mm_imresize(img, size, interpolation="bilinear") for img in results["imgs"]]
     return results
 
 
@@ -79,8 +107,7 @@ def mm_flip(results: dict) -> dict:
     flip = np.random.rand() < 0.5
     results["flip"], results["flip_direction"] = flip, "horizontal"
     if flip:
-        for img in results["imgs"]:
-            cv2.flip(img, 1, img)  # mmcv.imflip_
+        _ = [mm_imflip_(img, "horizontal") for img in results["imgs"]]
     return results
 
 
@@ -88,13 +115,10 @@ def mm_normalize(results: dict) -> dict:
     imgs = np.empty((len(results["imgs"]), *results["imgs"][0].shape), dtype=np.float32)
     for i, img in enumerate(results["imgs"]):
         imgs[i] = img
-    mean = np.float64(np.float32(IMG_NORM["mean"]).reshape(1, -1))
-    stdinv = 1 / np.float64(np.float32(IMG_NORM["std"]).reshape(1, -1))
-    for img in imgs:  # mmcv.imnormalize_
-        cv2.subtract(img, mean, img)
-        cv2.multiply(img, stdinv, img)
+    for img in imgs:
+        mm_imnormalize_(img, MM_MEAN, MM_STD, False)
     results["imgs"] = imgs
-    results["img_norm_cfg"] = dict(mean=np.float32(IMG_NORM["mean"]), std=np.float32(IMG_NORM["std"]), to_bgr=False)
+    results["img_norm_cfg"] = dict(mean=MM_MEAN, std=MM_STD, to_bgr=False)
     return results
 
 
@@ -110,7 +134,9 @@ def mm_format_shape(results: dict, input_format: str) -> dict:
 
 
 def mm_collect(results: dict) -> dict:
-    return dict(imgs=torch.from_numpy(results["imgs"]), label=torch.LongTensor([results["label"]]))
+    data = {key: results[key] for key in ("imgs", "label")}  # Collect with meta_keys=[]: no meta entry
+    data["imgs"], data["label"] = torch.from_numpy(data["imgs"]), torch.LongTensor([data["label"]])  # ToTensor
+    return data
 
 
 def mm_steps(input_format: str, msc: tuple) -> list:

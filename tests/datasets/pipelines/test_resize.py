@@ -88,7 +88,7 @@ def test_pixels_equal_mmcv_imresize(interpolation, size):
     rng = np.random.default_rng(3)
     imgs = rng.integers(0, 256, (3, 256, 340, 3), dtype=np.uint8)
     crop = imgs[:, 10:230, 20:300]  # a crop view, as after MultiScaleCrop
-    for frames_in in (imgs, list(crop)):
+    for frames_in in (imgs, list(crop), crop):
         out = Resize(scale=size, keep_ratio=False, interpolation=interpolation)(dict(imgs=frames_in))["imgs"]
         expected = np.stack([mmcv_resize(frame, size, interpolation) for frame in frames_in])
         np.testing.assert_array_equal(out, expected)
