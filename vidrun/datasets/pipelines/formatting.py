@@ -144,12 +144,12 @@ def to_tensor(data: Any) -> torch.Tensor:
     shape [1] (so a batch of labels is [N, 1]); another sequence goes through `torch.tensor`. Anything else,
     a str included, is a TypeError.
     """
-    if isinstance(data, torch.Tensor):
-        return data
     if isinstance(data, np.ndarray):
-        if any(stride < 0 for stride in data.strides):
+        if min(data.strides, default=0) < 0:
             data = np.ascontiguousarray(data)
         return torch.from_numpy(data)
+    if isinstance(data, torch.Tensor):
+        return data
     if isinstance(data, Integral):
         return torch.LongTensor([int(data)])
     if isinstance(data, Real):
