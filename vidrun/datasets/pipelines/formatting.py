@@ -139,10 +139,10 @@ class Collect:
 def to_tensor(data: Any) -> torch.Tensor:
     """`data` as a tensor, as MMAction2 converts it.
 
-    A tensor is returned as is; an array shares its memory (`torch.from_numpy`, strided views included; one
-    with a negative stride, e.g. a flipped view, which torch cannot hold, is copied first); an integer becomes a LongTensor of shape [1] and a real a FloatTensor of
-    shape [1] (so a batch of labels is [N, 1]); another sequence goes through `torch.tensor`. Anything else,
-    a str included, is a TypeError.
+    A tensor is returned as is; an array shares its memory (`torch.from_numpy`, strided views included; one with
+    a negative stride, e.g. a flipped view, which torch cannot hold, is copied first); an integer becomes a
+    LongTensor of shape [1] and a real a FloatTensor of shape [1] (so a batch of labels is [N, 1]); another
+    sequence goes through `torch.tensor`. Anything else, a str included, is a TypeError.
     """
     if isinstance(data, np.ndarray):
         if min(data.strides, default=0) < 0:
