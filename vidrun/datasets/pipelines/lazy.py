@@ -51,17 +51,19 @@ def record_crop(results: dict, bbox: tuple[int, int, int, int], img_hw: tuple[in
     """Compose a crop `bbox` of the current (h, w) = `img_hw` frames into the record's `crop_bbox`.
 
     The current frames are the recorded box scaled to `img_hw`, so the new box in original pixels is the old
-    box's corner plus `bbox` scaled back: x · box width / img_w, y · box height / img_h. Computed in float64
-    from the stored float32 box and stored as float32, as MMAction2 0.24 did under NumPy 1.x.
+    box's corner plus `bbox` scaled back: x · box width / img_w, y · box height / img_h, in that order. The
+    width and height are float32 differences and the rest float64, stored as float32: what MMAction2 0.24's
+    arithmetic gave under NumPy 1.x.
     """
     record = pending_record(results, owner)
-    left, top, right, bottom = (float(v) for v in record["crop_bbox"])
+    box = record["crop_bbox"]
+    # NumPy 1.x: the box's width and height as float32 differences, then Python-int arithmetic in float64
+    width, height = float(box[2] - box[0]), float(box[3] - box[1])
+    left, top = float(box[0]), float(box[1])
     img_h, img_w = img_hw
     x1, y1, x2, y2 = bbox
-    # (x · width) / img_w, in this order, as MMAction2 writes it
-    record["crop_bbox"] = np.array([left + x1 * (right - left) / img_w, top + y1 * (bottom - top) / img_h,
-                                    left + x2 * (right - left) / img_w, top + y2 * (bottom - top) / img_h],
-                                   dtype=np.float32)
+    record["crop_bbox"] = np.array([left + x1 * width / img_w, top + y1 * height / img_h,
+                                    left + x2 * width / img_w, top + y2 * height / img_h], dtype=np.float32)
 
 
 @PIPELINES.register_module()
