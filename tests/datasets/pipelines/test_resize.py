@@ -165,3 +165,17 @@ def test_built_from_a_config_with_lists():
 def test_argument_errors_name_the_class_and_the_argument(kwargs, error, words):
     with pytest.raises(error, match=f"Resize: .*{words}"):
         Resize(**kwargs)
+
+
+def test_image_ops_helpers_other_transforms_import():
+    from vidrun.datasets.pipelines.image_ops import imresize, rescale_size as ops_rescale_size
+
+    assert ops_rescale_size is rescale_size
+    img = np.random.default_rng(7).integers(0, 256, (30, 41, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(imresize(img, (20, 15), "area"), mmcv_resize(img, (20, 15), "area"))
+    out = np.empty((15, 20, 3), np.uint8)
+    assert imresize(img, (20, 15), "bicubic", out=out) is out
+    np.testing.assert_array_equal(out, mmcv_resize(img, (20, 15), "bicubic"))
+    assert imresize(img[..., :1], (20, 15)).shape == (15, 20, 1)
+    with pytest.raises(ValueError, match="imresize: interpolation"):
+        imresize(img, (20, 15), "box")
