@@ -11,13 +11,21 @@ index dropped before every sample ("cold": a process's first sample of a file); 
 thread (by default FFmpeg picks the thread count, DecordInit uses one). Then the throughput of a TSN
 training loader (batch 8) with 0, 1 and 2 workers, in steady state.
 
-    python benchmarks/decode.py [--repeats 30] [--passes 5] [--out-dir DIR] [--quick]
+`--transforms` (alone, or with the rest) times the canonical TSN (8 segments) and I3D (32×2) training
+transforms one by one on frames decoded from the GOP-12 clip, against a restatement of what MMAction2 0.24 on
+mmcv 1.7 runs for them (a cv2 call a frame, as `mmcv.imresize` / `imflip_` / `imnormalize_`), and whole
+samples: vidrun's pipeline from the file against MMAction2's with decord (open, `get_batch`, the restated
+transforms). Repetition r seeds NumPy and `random` with r for both, so both crop and flip alike (and the
+script counts the samples whose outputs are equal).
+
+    python benchmarks/decode.py [--repeats 30] [--passes 5] [--out-dir DIR] [--quick] [--transforms [only]]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -33,6 +41,7 @@ from vidrun.datasets.pipelines import Compose, SampleFrames
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, scan_packets
 from vidrun.datasets.video_writer import write_video
 from machine import machine  # benchmarks/machine.py, beside this script
+from transform_steps import CANONICAL, STEPS, mm_steps, vidrun_steps  # benchmarks/transform_steps.py
 
 FPS, SECONDS, WIDTH, HEIGHT = 30, 10, 340, 256
 GOPS = {"GOP 12": 12, "GOP 250": 250}
@@ -213,6 +222,102 @@ def verdicts(times: dict[tuple, np.ndarray], rates: dict[int, float]) -> None:
     print(f"loader: 2 workers / 1 worker = {value:.2f} (target >= 1.8): {'met' if value >= 1.8 else 'NOT met'}")
 
 
+def run_steps(steps: list, results: dict, seed: int) -> tuple[list[tuple[float, float]], dict]:
+    """(wall, CPU of all threads) seconds each step took on `results` (both generators seeded with `seed`
+    first), and the output."""
+    np.random.seed(seed)
+    random.seed(seed)
+    times = []
+    for step in steps:
+        wall, cpu = time.perf_counter(), time.process_time()
+        results = step(results)
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return times, results
+
+
+def time_transforms(path: Path, name: str, repeats: int, warmup: int) -> tuple[dict, int]:
+    """[repeats, steps, 2] ms (wall, CPU) of each implementation's steps, and how many samples gave equal
+    tensors."""
+    sampling, input_format, msc = CANONICAL[name]
+    steps = {"MMAction2 0.24 (restated)": mm_steps(input_format, msc), "vidrun": vidrun_steps(input_format, msc)}
+    decode = Compose([dict(type="PyAVInit"), dict(type="SampleFrames", **sampling), dict(type="PyAVDecode")])
+    times, equal = {impl: [] for impl in steps}, 0
+    for r in range(-warmup, repeats):
+        np.random.seed(r % 2**32)
+        decoded = decode(dict(filename=str(path), start_index=0, label=0, modality="RGB"))
+        outputs = []
+        for impl in sorted(steps, reverse=r % 2 == 1):  # who goes first alternates
+            results = dict(decoded, imgs=[img.copy() for img in decoded["imgs"]])
+            step_times, out = run_steps(steps[impl], results, r % 2**32)
+            outputs.append(out["imgs"])
+            if r >= 0:
+                times[impl].append(step_times)
+        equal += r >= 0 and outputs[0].shape == outputs[1].shape and torch.equal(*outputs)
+    return {impl: np.asarray(rows) * 1000 for impl, rows in times.items()}, equal
+
+
+def time_whole_samples(path: Path, name: str, repeats: int, warmup: int) -> dict[str, np.ndarray]:
+    """[repeats, 2] ms (wall, CPU) per whole sample from the file: vidrun's pipeline with PyAV and with decord,
+    and MMAction2's with decord (its DecordInit/DecordDecode: open, get_batch, list of frames; then the restated
+    transforms)."""
+    sampling, input_format, msc = CANONICAL[name]
+    tail = [*vidrun_steps(input_format, msc)]
+    pipelines = {f"vidrun, {backend}": Compose([dict(type=f"{backend}Init"), dict(type="SampleFrames", **sampling),
+                                                dict(type=f"{backend}Decode"), *tail])
+                 for backend in ("PyAV", "Decord")}
+    mm_tail = mm_steps(input_format, msc)
+    times = {impl: [] for impl in [*pipelines, "MMAction2 0.24, decord (restated)"]}
+    for r in range(-warmup, repeats):
+        for impl in sorted(times, reverse=r % 2 == 1):  # who goes first alternates
+            np.random.seed(r % 2**32)
+            random.seed(r % 2**32)
+            start, cpu = time.perf_counter(), time.process_time()
+            if impl in pipelines:
+                pipelines[impl](dict(filename=str(path), start_index=0, label=0, modality="RGB"))
+            else:
+                reader = decord.VideoReader(str(path), num_threads=1)
+                sampler = SampleFrames(**sampling)
+                inds = sampler.frame_indices(len(reader))
+                results = dict(imgs=list(reader.get_batch(list(inds)).asnumpy()), label=0,
+                               num_clips=sampling["num_clips"], clip_len=sampling["clip_len"])
+                for step in mm_tail:
+                    results = step(results)
+            if r >= 0:
+                times[impl].append(((time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000))
+    return {impl: np.asarray(values) for impl, values in times.items()}
+
+
+def cell(values: np.ndarray) -> str:
+    """'wall median (IQR) · CPU median' of [n, 2] ms."""
+    q1, q2, q3 = np.percentile(values[:, 0], [25, 50, 75])
+    return f"{q2:.2f} ({q3 - q1:.2f}) · {np.median(values[:, 1]):.2f}"
+
+
+def transform_tables(path: Path, repeats: int, warmup: int) -> None:
+    """Per-transform and whole-sample tables; ratios are of medians (transforms: CPU; whole samples: the median
+    of per-sample ratios, wall and CPU)."""
+    for name in CANONICAL:
+        times, equal = time_transforms(path, name, repeats, warmup)
+        base, ours = times.values()
+        print(f"\n{name} training transforms, ms per sample: median wall (IQR) · median CPU of all threads, "
+              f"{repeats} samples; outputs equal in {equal} of {repeats}")
+        print("| transform | MMAction2 0.24 (restated) | vidrun | vidrun / MMAction2, CPU |\n"
+              "| --- | ---: | ---: | ---: |")
+        for k, step in enumerate([*STEPS, "all transforms"]):
+            b = base.sum(axis=1) if k == len(STEPS) else base[:, k]
+            o = ours.sum(axis=1) if k == len(STEPS) else ours[:, k]
+            ratio = np.median(o[:, 1]) / max(np.median(b[:, 1]), 1e-9)
+            print(f"| {step} | {cell(b)} | {cell(o)} | {ratio:.2f} |")
+        whole = time_whole_samples(path, name, repeats, warmup)
+        reference = whole["MMAction2 0.24, decord (restated)"]
+        print(f"\n{name} whole sample (open, sample, decode, transforms), ms: median wall (IQR) · median CPU; "
+              f"ratios: median of per-sample ratios to MMAction2 with decord\n"
+              f"| pipeline | ms | ratio, wall | ratio, CPU |\n| --- | ---: | ---: | ---: |")
+        for impl, values in whole.items():
+            ratios = np.median(values / reference, axis=0)
+            print(f"| {impl} | {cell(values)} | {ratios[0]:.2f} | {ratios[1]:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed samples per reader and cell")
@@ -221,6 +326,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=5, help="timed loader passes per worker count")
     parser.add_argument("--out-dir", type=Path, help="where to write the clips (default: a temporary folder)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few repetitions, a small data set")
+    parser.add_argument("--transforms", nargs="?", const="also", choices=["also", "only"],
+                        help="time the canonical TSN and I3D transforms too ('only': nothing else)")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.warmup, args.copies, args.passes = 3, 1, 8, 1
@@ -233,6 +340,10 @@ def main() -> None:
         clips = make_clips(out_dir)
         for path in clips.values():
             print(describe(path))
+        if args.transforms:
+            transform_tables(clips["GOP 12"], args.repeats, args.warmup)
+            if args.transforms == "only":
+                return
         times = decode_table(clips, args.repeats, args.warmup)
         rates = loader_table(link_copies(clips, out_dir, args.copies), args.passes)
     verdicts(times, rates)

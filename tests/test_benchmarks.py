@@ -12,6 +12,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 @pytest.mark.slow
 @pytest.mark.parametrize("script,args,expected", [
     ("decode.py", ["--quick"], "ratio"),
+    ("decode.py", ["--quick", "--transforms", "only"], "outputs equal in 3 of 3"),
     ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"], "ratio"),
     ("train_throughput.py", ["--quick"], "ratio"),
     ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),

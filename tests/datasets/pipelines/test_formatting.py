@@ -58,7 +58,35 @@ def test_ncthw_puts_each_frame_in_its_view_and_time_step():
                 assert (out[view, c, t] == 100 * (view * clip_len + t) + c).all()
     # View 4 is crop 1, clip 1: frames 12 + 4 = 16 … 19.
     assert out[4, 0, :, 0, 0].tolist() == [1600, 1700, 1800, 1900]
-    assert out.flags["C_CONTIGUOUS"]
+
+
+@pytest.mark.parametrize("input_format", ["NCHW", "NCTHW"])
+def test_a_stack_is_laid_out_as_a_view_without_a_copy_and_tensors_share_it(input_format):
+    imgs = frames(8, dtype=np.float32)
+    out = FormatShape(input_format)(dict(imgs=imgs, num_clips=2, clip_len=4))["imgs"]
+    assert np.shares_memory(out, imgs)  # MMAction2's transposes are views too; the collate copies once
+    tensor = ToTensor(["imgs"])(dict(imgs=out))["imgs"]
+    assert tensor.data_ptr() == out.ctypes.data and tuple(tensor.shape) == out.shape
+    np.testing.assert_array_equal(tensor.numpy(), out)
+
+
+def test_nchw_flow_stacks_a_clips_flow_frames_along_channels():
+    """MMAction2's 'NCHW_Flow': [crops, clips, T, H, W, C] → [crops·clips, T·C, H, W] (x, y of frame 0 first)."""
+    crops, num_clips, clip_len = 2, 3, 5
+    flow = np.arange(crops * num_clips * clip_len * 4 * 6 * 2, dtype=np.float32).reshape(-1, 4, 6, 2)
+    out = FormatShape("NCHW_Flow")(dict(imgs=flow, num_clips=num_clips, clip_len=clip_len))["imgs"]
+    assert out.shape == (crops * num_clips, clip_len * 2, 4, 6)
+    for view in range(crops * num_clips):
+        for t in range(clip_len):
+            for c in range(2):
+                np.testing.assert_array_equal(out[view, 2 * t + c], flow[view * clip_len + t, :, :, c])
+
+
+def test_nptchw_groups_frames_by_proposal():
+    imgs = frames(12, dtype=np.float32)
+    out = FormatShape("NPTCHW")(dict(imgs=imgs, num_proposals=3, num_clips=2, clip_len=2))["imgs"]
+    assert out.shape == (3, 4, 3, H, W)
+    np.testing.assert_array_equal(out[1, 2], imgs[6].transpose(2, 0, 1))
 
 
 def test_list_and_stacked_input_give_the_same_array():

@@ -16,25 +16,27 @@ def test_registered():
     assert PIPELINES.get("TenCrop") is TenCrop
 
 
-def test_three_crop_along_the_width_is_left_right_middle():
+@pytest.mark.parametrize("kind", [np.asarray, list])
+def test_three_crop_along_the_width_is_left_right_middle_with_a_box_per_frame(kind):
     imgs = frames(2, 4, 6)
-    results = ThreeCrop(4)(dict(imgs=imgs))
+    results = ThreeCrop(4)(dict(imgs=kind(imgs)))
     out = results["imgs"]
-    assert out.shape == (6, 4, 4, 3)
+    assert isinstance(out, list) and len(out) == 6  # a list of frames, as MMAction2 writes
     for view, x in enumerate([0, 2, 1]):
-        np.testing.assert_array_equal(out[2 * view:2 * view + 2], imgs[:, :, x:x + 4])
-    np.testing.assert_array_equal(results["crop_bbox"], [[0, 0, 4, 4], [2, 0, 6, 4], [1, 0, 5, 4]])
+        np.testing.assert_array_equal(np.stack(out[2 * view:2 * view + 2]), imgs[:, :, x:x + 4])
+        assert np.shares_memory(out[2 * view], imgs)  # views, not copies
+    # MMAction2 writes one box per output frame: [3·N, 4]
+    np.testing.assert_array_equal(results["crop_bbox"], [[0, 0, 4, 4]] * 2 + [[2, 0, 6, 4]] * 2 + [[1, 0, 5, 4]] * 2)
     assert results["img_shape"] == (4, 4)
 
 
-def test_three_crop_along_the_height_and_list_kind():
+def test_three_crop_along_the_height():
     imgs = frames(2, 6, 4)
     results = ThreeCrop(4)(dict(imgs=list(imgs)))
     out = results["imgs"]
-    assert isinstance(out, list) and len(out) == 6
     for view, y in enumerate([0, 2, 1]):
         np.testing.assert_array_equal(np.stack(out[2 * view:2 * view + 2]), imgs[:, y:y + 4])
-    np.testing.assert_array_equal(results["crop_bbox"][:, 1], [0, 2, 1])
+    np.testing.assert_array_equal(results["crop_bbox"][:, 1], [0, 0, 2, 2, 1, 1])
 
 
 def test_three_crop_on_a_wrong_shape_says_to_resize_first():
@@ -44,29 +46,30 @@ def test_three_crop_on_a_wrong_shape_says_to_resize_first():
         ThreeCrop(3)(dict(imgs=frames()))
 
 
-def test_ten_crop_gives_five_crops_then_their_mirror_images():
+def test_ten_crop_gives_each_crop_then_its_mirror_image_in_mmaction2_order():
     imgs = frames(2, 6, 10)
     results = TenCrop(2)(dict(imgs=imgs))
-    out = results["imgs"]
+    out = np.stack(results["imgs"])
     assert out.shape == (20, 2, 2, 3)
-    # w_step = (10 - 2) // 4 = 2, h_step = (6 - 2) // 4 = 1
+    # w_step = (10 - 2) // 4 = 2, h_step = (6 - 2) // 4 = 1; MMAction2: crop k (N frames), then its mirror
     offsets = [(0, 0), (8, 0), (0, 4), (8, 4), (4, 2)]
-    for view, (x, y) in enumerate(offsets):
-        np.testing.assert_array_equal(out[2 * view:2 * view + 2], imgs[:, y:y + 2, x:x + 2])
-        np.testing.assert_array_equal(out[10 + 2 * view:12 + 2 * view], imgs[:, y:y + 2, x:x + 2][:, :, ::-1])
-    boxes = [[x, y, x + 2, y + 2] for x, y in offsets]
-    np.testing.assert_array_equal(results["crop_bbox"], boxes + boxes)
+    boxes = []
+    for k, (x, y) in enumerate(offsets):
+        np.testing.assert_array_equal(out[4 * k:4 * k + 2], imgs[:, y:y + 2, x:x + 2])
+        np.testing.assert_array_equal(out[4 * k + 2:4 * k + 4], imgs[:, y:y + 2, x:x + 2][:, :, ::-1])
+        boxes += [[x, y, x + 2, y + 2]] * 4  # one box per output frame, mirrored ones included
+    np.testing.assert_array_equal(results["crop_bbox"], boxes)
     assert results["img_shape"] == (2, 2)
 
 
-def test_ten_crop_list_kind_and_rectangular_crop():
+def test_ten_crop_rectangular_crop():
     imgs = frames(3, 6, 10)
     results = TenCrop((4, 2))(dict(imgs=list(imgs)))
     out = results["imgs"]
     assert isinstance(out, list) and len(out) == 30
     assert all(img.shape == (2, 4, 3) for img in out)
-    np.testing.assert_array_equal(np.stack(out[15:18]), np.stack(out[0:3])[:, :, ::-1])
-    assert results["img_shape"] == (2, 4)
+    np.testing.assert_array_equal(np.stack(out[3:6]), np.stack(out[0:3])[:, :, ::-1])
+    assert results["img_shape"] == (2, 4) and results["crop_bbox"].shape == (30, 4)
 
 
 def test_ten_crop_larger_than_the_image_is_an_error():

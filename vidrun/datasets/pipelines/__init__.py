@@ -7,6 +7,7 @@ from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.flip import Flip
 from vidrun.datasets.pipelines.imgaug import Imgaug
 from vidrun.datasets.pipelines.formatting import Collect, FormatShape, ToTensor
+from vidrun.datasets.pipelines.lazy import Fuse
 from vidrun.datasets.pipelines.multi_view_crops import TenCrop, ThreeCrop
 from vidrun.datasets.pipelines.normalize import Normalize
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
@@ -18,7 +19,7 @@ from vidrun.datasets.pipelines.sampling import DenseSampleFrames, SampleFrames
 
 __all__ = [
     "CenterCrop", "Collect", "ColorJitter", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "Flip",
-    "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
+    "FormatShape", "Fuse", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
     "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
     "PytorchVideoTrans",
     "Imgaug",

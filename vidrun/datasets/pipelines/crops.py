@@ -1,26 +1,35 @@
 """Single-view crops: `RandomCrop`, `RandomResizedCrop`, `MultiScaleCrop` and `CenterCrop` (MMAction2 0.x).
 
 Each picks one box per sample, cuts every frame to it (as views of the input frames) and writes `crop_bbox` =
-np.array([x1, y1, x2, y2]) and `img_shape` = (h, w). None of them resizes: configs follow the random crops with
-`Resize(scale=(224, 224), keep_ratio=False)`. Random boxes come from NumPy's global generator, so that the run's
-seed, per-worker seeding and exact resume govern them. `gt_bboxes` and `proposals` are not cropped
-(not supported).
+np.array([x1, y1, x2, y2]) and `img_shape` = (h, w); with `lazy=True` it only records the box (see `lazy.py`).
+None of them resizes: configs follow the random crops with `Resize(scale=(224, 224), keep_ratio=False)`.
+
+Random draws are MMAction2 0.24's, call for call, so that one seed gives the same boxes: `RandomCrop` draws from
+NumPy's global generator, `RandomResizedCrop` its ratios and areas from NumPy and its offsets from Python's
+`random`, `MultiScaleCrop` everything from Python's `random`. vidrun seeds both generators (the run's seed,
+each loader worker's). `gt_bboxes` and `proposals` are not cropped (not supported).
 """
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 
 import numpy as np
 
-from vidrun.datasets.pipelines.image_ops import check_fits, check_not_lazy, crop_frames, image_shape, size_pair
+from vidrun.datasets.pipelines.image_ops import check_fits, crop_frames, size_pair
+from vidrun.datasets.pipelines.lazy import check_lazy_flag, init_lazy, record_crop
 from vidrun.datasets.registries import PIPELINES
 
 
-def apply_crop(results: dict, bbox: tuple[int, int, int, int]) -> dict:
-    """Cut every frame of `results` to `bbox` = (x1, y1, x2, y2) and record `crop_bbox` and `img_shape`."""
-    x1, y1, x2, y2 = bbox
-    results["imgs"] = crop_frames(results["imgs"], bbox)
+def apply_crop(results: dict, bbox: tuple[int, int, int, int], lazy: bool = False, owner: str = "crop") -> dict:
+    """Cut every frame of `results` to `bbox` = (x1, y1, x2, y2) (or, `lazy`, record the cut) and write
+    `crop_bbox` and `img_shape`."""
+    x1, y1, x2, y2 = (int(v) for v in bbox)
+    if lazy:
+        record_crop(results, (x1, y1, x2, y2), results["img_shape"], owner)
+    else:
+        results["imgs"] = crop_frames(results["imgs"], (x1, y1, x2, y2))
     results["crop_bbox"] = np.array([x1, y1, x2, y2])
     results["img_shape"] = (y2 - y1, x2 - x1)
     return results
@@ -38,10 +47,9 @@ def _number_range(value: object, owner: str, name: str, low: float, high: float)
 
 @PIPELINES.register_module()
 class RandomCrop:
-    """A `size`×`size` crop at an offset drawn uniformly among all that fit: x then y, each
-    `np.random.randint(0, side - size + 1)`. An image smaller than `size` is an error.
-
-    `lazy` must be False (MMAction2's lazy mode is not supported).
+    """A `size`×`size` crop at a random offset, drawn as MMAction2 0.24 draws it: first y =
+    `np.random.randint(0, h - size)` if h > size (else 0, no draw), then x the same way along the width. (So an
+    offset of exactly `side - size` never comes up, as in MMAction2.) An image smaller than `size` is an error.
     """
 
     def __init__(self, size: int, lazy: bool = False):
@@ -49,16 +57,16 @@ class RandomCrop:
             raise TypeError(f"RandomCrop: size must be an int (the side of a square crop), got {size!r}")
         if size <= 0:
             raise ValueError(f"RandomCrop: size must be positive, got {size!r}")
-        check_not_lazy(lazy, "RandomCrop")
         self.size = size
-        self.lazy = lazy
+        self.lazy = check_lazy_flag(lazy, "RandomCrop")
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
+        init_lazy(results, self.lazy, "RandomCrop")
+        img_h, img_w = results["img_shape"]
         check_fits((self.size, self.size), (img_h, img_w), "RandomCrop")
-        x1 = int(np.random.randint(0, img_w - self.size + 1))
-        y1 = int(np.random.randint(0, img_h - self.size + 1))
-        return apply_crop(results, (x1, y1, x1 + self.size, y1 + self.size))
+        y1 = int(np.random.randint(0, img_h - self.size)) if img_h > self.size else 0
+        x1 = int(np.random.randint(0, img_w - self.size)) if img_w > self.size else 0
+        return apply_crop(results, (x1, y1, x1 + self.size, y1 + self.size), self.lazy, "RandomCrop")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, lazy={self.lazy})"
@@ -68,20 +76,21 @@ def random_resized_bbox(img_hw: tuple[int, int], area_range: tuple[float, float]
                         aspect_ratio_range: tuple[float, float], max_attempts: int = 10) -> tuple[int, ...]:
     """MMAction2's `RandomResizedCrop.get_crop_bbox`: a box (x1, y1, x2, y2) of random area and aspect ratio.
 
-    Draws `max_attempts` log-uniform aspect ratios, then as many areas (fractions of h·w, uniform in
-    `area_range`); the first candidate that fits (and is not empty) gets a uniform offset (x, then y). When none
-    fits, the centred square of side min(h, w).
+    Draws (NumPy) `max_attempts` log-uniform aspect ratios, then as many areas (fractions of h·w, uniform in
+    `area_range`); sides are rounded half to even. The first candidate that fits (and is not empty) gets an
+    offset from Python's `random`: `randint(0, w - crop_w)` (both ends included), then the same for y. When
+    none fits, the centred square of side min(h, w).
     """
     img_h, img_w = img_hw
     min_ar, max_ar = aspect_ratio_range
-    aspect_ratios = np.exp(np.random.uniform(math.log(min_ar), math.log(max_ar), size=max_attempts))
+    aspect_ratios = np.exp(np.random.uniform(np.log(min_ar), np.log(max_ar), size=max_attempts))
     target_areas = np.random.uniform(*area_range, size=max_attempts) * img_h * img_w
     crop_ws = np.round(np.sqrt(target_areas * aspect_ratios)).astype(np.int64)
     crop_hs = np.round(np.sqrt(target_areas / aspect_ratios)).astype(np.int64)
     for crop_w, crop_h in zip(crop_ws.tolist(), crop_hs.tolist()):
         if 0 < crop_w <= img_w and 0 < crop_h <= img_h:
-            x1 = int(np.random.randint(0, img_w - crop_w + 1))
-            y1 = int(np.random.randint(0, img_h - crop_h + 1))
+            x1 = random.randint(0, img_w - crop_w)
+            y1 = random.randint(0, img_h - crop_h)
             return x1, y1, x1 + crop_w, y1 + crop_h
     side = min(img_h, img_w)
     x1, y1 = (img_w - side) // 2, (img_h - side) // 2
@@ -92,8 +101,6 @@ def random_resized_bbox(img_hw: tuple[int, int], area_range: tuple[float, float]
 class RandomResizedCrop:
     """A crop of random area (a fraction of the image in `area_range`) and aspect ratio w/h (log-uniform in
     `aspect_ratio_range`); see `random_resized_bbox`. It does not resize, unlike torchvision's namesake.
-
-    `lazy` must be False (MMAction2's lazy mode is not supported).
     """
 
     def __init__(self, area_range: Sequence[float] = (0.08, 1.0),
@@ -101,12 +108,12 @@ class RandomResizedCrop:
         self.area_range = _number_range(area_range, "RandomResizedCrop", "area_range", 0.0, 1.0)
         self.aspect_ratio_range = _number_range(aspect_ratio_range, "RandomResizedCrop", "aspect_ratio_range",
                                                 0.0, math.inf)
-        check_not_lazy(lazy, "RandomResizedCrop")
-        self.lazy = lazy
+        self.lazy = check_lazy_flag(lazy, "RandomResizedCrop")
 
     def __call__(self, results: dict) -> dict:
-        bbox = random_resized_bbox(image_shape(results), self.area_range, self.aspect_ratio_range)
-        return apply_crop(results, bbox)
+        init_lazy(results, self.lazy, "RandomResizedCrop")
+        bbox = random_resized_bbox(results["img_shape"], self.area_range, self.aspect_ratio_range)
+        return apply_crop(results, bbox, self.lazy, "RandomResizedCrop")
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(area_range={self.area_range}, "
@@ -129,10 +136,12 @@ class MultiScaleCrop:
     """TSN's multi-scale crop: width and height each a random fraction `scales[k]` of the short side.
 
     With `base = min(h, w)` and `sizes = [int(base * s) for s in scales]`, the candidates are the pairs
-    (w=sizes[j], h=sizes[i]) with |i - j| <= `max_wh_scale_gap`; one is drawn uniformly. A side within 2 pixels
-    of `input_size` (w, h) snaps to it (when it still fits), as in MMAction2. The offset is uniform when
-    `random_crop`, else one of the `num_fixed_crops` (5 or 13) grid offsets (`fixed_offsets`), drawn uniformly.
-    Writes `crop_bbox`, `img_shape` and `scales`. `lazy` must be False (not supported).
+    (w=sizes[j], h=sizes[i]) with |i - j| <= `max_wh_scale_gap`, listed h-major; one is drawn with
+    `random.choice`. A side within 2 pixels of `input_size` (w, h) snaps to it (when it still fits: MMAction2
+    snaps even when it does not). The offset is drawn with `random.randint(0, w - crop_w)` then the same for y
+    when `random_crop`, else with `random.choice` among the `num_fixed_crops` (5 or 13) grid offsets
+    (`fixed_offsets`). All draws are Python's `random`, as MMAction2's. Writes `crop_bbox`, `img_shape` and
+    `scales`.
     """
 
     def __init__(self, input_size: int | tuple[int, int], scales: Sequence[float] = (1,),
@@ -149,34 +158,34 @@ class MultiScaleCrop:
             raise TypeError(f"MultiScaleCrop: random_crop must be a bool, got {random_crop!r}")
         if num_fixed_crops not in (5, 13):
             raise ValueError(f"MultiScaleCrop: num_fixed_crops must be 5 or 13, got {num_fixed_crops!r}")
-        check_not_lazy(lazy, "MultiScaleCrop")
+        self.lazy = check_lazy_flag(lazy, "MultiScaleCrop")
         self.scales = tuple(scales)
         self.max_wh_scale_gap = max_wh_scale_gap
         self.random_crop = random_crop
         self.num_fixed_crops = num_fixed_crops
-        self.lazy = lazy
 
     def _crop_size(self, img_h: int, img_w: int) -> tuple[int, int]:
         sizes = [int(min(img_h, img_w) * s) for s in self.scales]
         candidates = [(w, h) for i, h in enumerate(sizes) for j, w in enumerate(sizes)
                       if abs(i - j) <= self.max_wh_scale_gap]
-        crop = list(candidates[np.random.randint(len(candidates))])
+        crop = list(random.choice(candidates))
         for k, limit in enumerate((img_w, img_h)):
             if abs(crop[k] - self.input_size[k]) < 3 and self.input_size[k] <= limit:
                 crop[k] = self.input_size[k]
         return crop[0], crop[1]
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
+        init_lazy(results, self.lazy, "MultiScaleCrop")
+        img_h, img_w = results["img_shape"]
         crop_w, crop_h = self._crop_size(img_h, img_w)
         if self.random_crop:
-            x1 = int(np.random.randint(0, img_w - crop_w + 1))
-            y1 = int(np.random.randint(0, img_h - crop_h + 1))
+            x1 = random.randint(0, img_w - crop_w)
+            y1 = random.randint(0, img_h - crop_h)
         else:
             offsets = fixed_offsets((img_h, img_w), (crop_w, crop_h), self.num_fixed_crops)
-            x1, y1 = offsets[np.random.randint(len(offsets))]
+            x1, y1 = random.choice(offsets)
         results["scales"] = self.scales
-        return apply_crop(results, (x1, y1, x1 + crop_w, y1 + crop_h))
+        return apply_crop(results, (x1, y1, x1 + crop_w, y1 + crop_h), self.lazy, "MultiScaleCrop")
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(input_size={self.input_size}, scales={self.scales}, "
@@ -187,20 +196,20 @@ class MultiScaleCrop:
 @PIPELINES.register_module()
 class CenterCrop:
     """The centred `crop_size` crop (an int for a square, or (w, h)): left = (w - crop_w) // 2,
-    top = (h - crop_h) // 2. An image smaller than the crop is an error. `lazy` must be False (not supported).
+    top = (h - crop_h) // 2. An image smaller than the crop is an error.
     """
 
     def __init__(self, crop_size: int | tuple[int, int], lazy: bool = False):
         self.crop_size = size_pair(crop_size, "CenterCrop", "crop_size")
-        check_not_lazy(lazy, "CenterCrop")
-        self.lazy = lazy
+        self.lazy = check_lazy_flag(lazy, "CenterCrop")
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
+        init_lazy(results, self.lazy, "CenterCrop")
+        img_h, img_w = results["img_shape"]
         crop_w, crop_h = self.crop_size
         check_fits(self.crop_size, (img_h, img_w), "CenterCrop")
         left, top = (img_w - crop_w) // 2, (img_h - crop_h) // 2
-        return apply_crop(results, (left, top, left + crop_w, top + crop_h))
+        return apply_crop(results, (left, top, left + crop_w, top + crop_h), self.lazy, "CenterCrop")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(crop_size={self.crop_size}, lazy={self.lazy})"

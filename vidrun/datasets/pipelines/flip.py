@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidrun.datasets.pipelines.image_ops import check_not_lazy, flip_frames, image_shape
+from vidrun.datasets.pipelines.image_ops import can_flip_in_place, flip_frames
+from vidrun.datasets.pipelines.lazy import check_lazy_flag, init_lazy
 from vidrun.datasets.registries import PIPELINES
 
 DIRECTIONS = ("horizontal", "vertical")
@@ -23,11 +24,15 @@ class Flip:
         flip_label_map: {label: label} applied to `results['label']` when flipped, for classes that name a
             direction (Something-Something's "moving left" ↔ "moving right"); labels not in it, and labels
             that are not a single int (multi-label), are kept. Give both directions of a swap.
-        left_kp, right_kp, lazy: MMAction2's keypoint and lazy options; only their defaults (None, None,
-            False) are accepted (not supported).
+        left_kp, right_kp: MMAction2's keypoint options; only their default None is accepted (not supported).
+        lazy: only record the decision (see `lazy.py`); `Fuse` mirrors the frames.
 
-    Writes `imgs` (flipped frames are contiguous copies; unflipped ones are left as they are), `flip`,
-    `flip_direction` and `img_shape` (unchanged). `gt_bboxes` and `proposals` are not flipped (not supported).
+    The pixels are `cv2.flip`'s, as `mmcv.imflip_`. A frame stack that owns its memory (what `Resize` writes) is
+    mirrored in place, as MMAction2 mirrors its frames; other frames (a list, crop views) are copied into a new
+    stack. With `results['modality'] == 'Flow'` (x and y flow frames alternating, x first) the direction must be
+    horizontal and the mirrored x frames are also inverted (`255 - x`), as MMAction2 does. Writes `imgs` (left
+    as they are when not flipped), `flip`, `flip_direction` and `img_shape` (unchanged). `gt_bboxes` and
+    `proposals` are not flipped (not supported).
     """
 
     def __init__(self, flip_ratio: float = 0.5, direction: str = "horizontal",
@@ -45,21 +50,33 @@ class Flip:
         for name, value in (("left_kp", left_kp), ("right_kp", right_kp)):
             if value is not None:
                 raise ValueError(f"Flip: {name} must be None, got {value!r} (keypoint flipping is not supported)")
-        check_not_lazy(lazy, "Flip")
+        self.lazy = check_lazy_flag(lazy, "Flip")
         self.flip_ratio = flip_ratio
         self.direction = direction
         self.flip_label_map = flip_label_map
-        self.lazy = lazy
 
     def __call__(self, results: dict) -> dict:
+        init_lazy(results, self.lazy, "Flip")
+        flow = results.get("modality") == "Flow"
+        if flow and self.direction != "horizontal":
+            raise ValueError(f"Flip: flow frames can only be flipped horizontally, got direction "
+                             f"{self.direction!r}")
         flip = bool(np.random.rand() < self.flip_ratio)
-        if flip:
-            results["imgs"] = flip_frames(results["imgs"], self.direction)
-            if self.flip_label_map is not None and _is_label(results.get("label")):
-                results["label"] = self.flip_label_map.get(results["label"], results["label"])
+        if flip and self.flip_label_map is not None and _is_label(results.get("label")):
+            results["label"] = self.flip_label_map.get(results["label"], results["label"])
+        if self.lazy:
+            record = results["lazy"]
+            if record["flip"]:
+                raise NotImplementedError("Flip: a lazy Flip came before this one; use one Flip")
+            record["flip"], record["flip_direction"] = flip, self.direction
+        elif flip:
+            imgs = results["imgs"]
+            imgs = flip_frames(imgs, self.direction, in_place=can_flip_in_place(imgs))
+            if flow:
+                imgs[0::2] = 255 - imgs[0::2]  # mirroring negates horizontal motion
+            results["imgs"] = imgs
         results["flip"] = flip
         results["flip_direction"] = self.direction
-        results["img_shape"] = image_shape(results)
         return results
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ import torch
 
 from vidrun.datasets.registries import PIPELINES
 
-INPUT_FORMATS = ("NCHW", "NCTHW")
+INPUT_FORMATS = ("NCHW", "NCTHW", "NCHW_Flow", "NPTCHW")
 DEFAULT_META_KEYS = ("filename", "label", "original_shape", "img_shape", "pad_shape", "flip_direction",
                      "img_norm_cfg")
 
@@ -41,13 +41,18 @@ def _stacked_frames(imgs: Any) -> np.ndarray:
 
 @PIPELINES.register_module()
 class FormatShape:
-    """Lay out `results['imgs']` (M frames of H×W×C) for a 2D or a 3D recognizer, and write `input_shape`.
+    """Lay out `results['imgs']` (M frames of H×W×C) for a recognizer, and write `input_shape`.
 
     - 'NCHW': `[M, C, H, W]`, M = crops·clips·clip_len frames (a 2D model treats each as a segment).
     - 'NCTHW': `[crops·clips, C, T, H, W]` with `T = results['clip_len']`. Multi-view crops are concatenated
       crop-major (all frames of crop 0, then of crop 1, …), so the frames read as [crops, clips, clip_len].
+    - 'NCHW_Flow': `[crops·clips, clip_len·C, H, W]`: a clip's flow frames stacked along channels, x and y of
+      its first frame first (TSN's flow input).
+    - 'NPTCHW': `[num_proposals, clips·clip_len, C, H, W]` (reads `num_proposals`).
 
-    `collapse=True` drops the leading dimension, which must then be 1 (a single view).
+    As MMAction2's, the result is a view of the input where NumPy can give one (transposes are not copied;
+    the batch is made contiguous when collated), so this costs next to nothing. `collapse=True` drops the
+    leading dimension, which must then be 1 (a single view).
     """
 
     def __init__(self, input_format: str, collapse: bool = False):
@@ -63,19 +68,22 @@ class FormatShape:
         frames = _stacked_frames(_lookup("FormatShape", results, "imgs"))
         if self.input_format == "NCHW":
             frames = frames.transpose(0, 3, 1, 2)
+        elif self.input_format == "NPTCHW":
+            proposals = _lookup("FormatShape", results, "num_proposals")
+            frames = frames.reshape(proposals, -1, *frames.shape[1:]).transpose(0, 1, 4, 2, 3)
         else:
-            frames = self._to_ncthw(frames, results)
+            frames = self._to_clips(frames, results)
         if self.collapse:
             if frames.shape[0] != 1:
                 raise ValueError(f"FormatShape: collapse=True needs a single view, got {frames.shape[0]} "
                                  f"(shape {frames.shape})")
             frames = frames[0]
-        results["imgs"] = np.ascontiguousarray(frames)
-        results["input_shape"] = results["imgs"].shape
+        results["imgs"] = frames
+        results["input_shape"] = frames.shape
         return results
 
-    @staticmethod
-    def _to_ncthw(frames: np.ndarray, results: dict) -> np.ndarray:
+    def _to_clips(self, frames: np.ndarray, results: dict) -> np.ndarray:
+        """'NCTHW' or 'NCHW_Flow' from frames ordered [crops, clips, clip_len]."""
         num_clips = _lookup("FormatShape", results, "num_clips")
         clip_len = _lookup("FormatShape", results, "clip_len")
         per_view = num_clips * clip_len
@@ -84,6 +92,8 @@ class FormatShape:
             raise ValueError(f"FormatShape: {num_frames} frames cannot be split into views of num_clips "
                              f"({num_clips}) × clip_len ({clip_len}) = {per_view} frames")
         frames = frames.reshape(-1, num_clips, clip_len, height, width, channels)
+        if self.input_format == "NCHW_Flow":  # crops, clips, T, C, H, W; T and C merge (a copy)
+            return frames.transpose(0, 1, 2, 5, 3, 4).reshape(-1, clip_len * channels, height, width)
         frames = frames.transpose(0, 1, 5, 2, 3, 4)  # crops, clips, C, T, H, W
         return frames.reshape(-1, channels, clip_len, height, width)
 
@@ -129,15 +139,17 @@ class Collect:
 def to_tensor(data: Any) -> torch.Tensor:
     """`data` as a tensor, as MMAction2 converts it.
 
-    A tensor is returned as is; an array shares its memory (`torch.from_numpy`; a non-contiguous one, e.g. a
-    flipped view, is copied first); an integer becomes a LongTensor of shape [1] and a real a FloatTensor of
-    shape [1] (so a batch of labels is [N, 1]); another sequence goes through `torch.tensor`. Anything else,
-    a str included, is a TypeError.
+    A tensor is returned as is; an array shares its memory (`torch.from_numpy`, strided views included; one with
+    a negative stride, e.g. a flipped view, which torch cannot hold, is copied first); an integer becomes a
+    LongTensor of shape [1] and a real a FloatTensor of shape [1] (so a batch of labels is [N, 1]); another
+    sequence goes through `torch.tensor`. Anything else, a str included, is a TypeError.
     """
+    if isinstance(data, np.ndarray):
+        if min(data.strides, default=0) < 0:
+            data = np.ascontiguousarray(data)
+        return torch.from_numpy(data)
     if isinstance(data, torch.Tensor):
         return data
-    if isinstance(data, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(data))
     if isinstance(data, Integral):
         return torch.LongTensor([int(data)])
     if isinstance(data, Real):

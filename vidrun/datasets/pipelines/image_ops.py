@@ -1,21 +1,29 @@
-"""Operations on a sample's frames shared by the geometric and colour transforms.
+"""Pixel operations shared by the geometric and colour transforms, computed as mmcv 1.7 computes them.
 
-`Frames` is what `results['imgs']` holds: a list of H×W×C arrays or a stacked array [N, H, W, C]. Every function
-here returns the same kind it was given (list in → list out, array in → array out), so a transform can pass the
-input kind through without looking at it. Crops are slices (views of the input); resizing and flipping copy.
+`Frames` is what `results['imgs']` holds: a list of H×W(×C) arrays or a stacked array [N, H, W(, C)]. The pixel
+work is OpenCV's, called as `mmcv.imresize` and `mmcv.imflip_` call it, so the pixels are those MMAction2 0.x
+produces; what differs is only where the output goes: into one preallocated stack instead of a list of new
+arrays. Crops are slices (views of the input).
+
+Public helpers other transforms may import (stable names): `rescale_size`, `imresize`, `resize_frames`,
+`flip_frames`, `crop_frames`, `stack_frames`, `image_shape`.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Union
 
+import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 Frames = Union[list, np.ndarray]
 
-INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "area")
+# mmcv's `cv2_interp_codes`: the names configs use and the OpenCV flags they stand for.
+CV2_INTERPOLATIONS = {"nearest": cv2.INTER_NEAREST, "bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC,
+                      "area": cv2.INTER_AREA, "lanczos": cv2.INTER_LANCZOS4}
+INTERPOLATIONS = tuple(CV2_INTERPOLATIONS)
+# The dtypes cv2.resize accepts for every interpolation.
+RESIZABLE_DTYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
 
 
 def image_shape(results: dict) -> tuple[int, int]:
@@ -28,7 +36,7 @@ def image_shape(results: dict) -> tuple[int, int]:
 
 
 def stack_frames(imgs: Frames) -> np.ndarray:
-    """The frames as one array [N, H, W, C] (the array itself when it already is one)."""
+    """The frames as one array [N, H, W(, C)] (the array itself when it already is one)."""
     return imgs if isinstance(imgs, np.ndarray) else np.stack(imgs)
 
 
@@ -37,43 +45,95 @@ def like_input(stacked: np.ndarray, imgs: Frames) -> Frames:
     return stacked if isinstance(imgs, np.ndarray) else list(stacked)
 
 
+def rescale_size(old_size: tuple[int, int], scale: float | tuple[float, float]) -> tuple[int, int]:
+    """The new (w, h) of an image of size `old_size` = (w, h) that keeps its aspect ratio (`mmcv.rescale_size`).
+
+    A number `scale` is the factor itself. A pair bounds the long side by its larger value and the short side by
+    its smaller one, and the factor is the largest that satisfies both: `min(max(scale) / max(h, w),
+    min(scale) / min(h, w))`. A long-side bound of `inf` leaves only the short side, so `(inf, 256)` resizes
+    the short side to 256. Each side becomes `int(side * factor + 0.5)` (rounding half up, as mmcv).
+    """
+    w, h = old_size
+    if isinstance(scale, (int, float)) and not isinstance(scale, bool):
+        factor = float(scale)
+    else:
+        factor = min(max(scale) / max(h, w), min(scale) / min(h, w))
+    return int(w * factor + 0.5), int(h * factor + 0.5)
+
+
+def imresize(img: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear",
+             out: np.ndarray | None = None) -> np.ndarray:
+    """One frame resized to `size` = (w, h): `cv2.resize` with mmcv's flag for `interpolation`, so the pixels
+    are `mmcv.imresize`'s. With `out` (a C-contiguous array of the output's shape and dtype) the result is
+    written there. A frame H×W×1 keeps its channel axis (mmcv's would drop it)."""
+    if interpolation not in CV2_INTERPOLATIONS:
+        raise ValueError(f"imresize: interpolation must be one of {', '.join(map(repr, INTERPOLATIONS))}, "
+                         f"got {interpolation!r}")
+    flag = CV2_INTERPOLATIONS[interpolation]
+    if img.ndim == 3 and img.shape[2] == 1:  # OpenCV would drop the channel axis: resize the 2-D view
+        plane = cv2.resize(img[..., 0], size, dst=None if out is None else out[..., 0], interpolation=flag)
+        return plane[..., None] if out is None else out
+    if out is None:
+        return cv2.resize(img, size, interpolation=flag)
+    cv2.resize(img, size, dst=out, interpolation=flag)
+    return out
+
+
+def resize_frames(imgs: Frames, size: tuple[int, int], interpolation: str) -> np.ndarray:
+    """Every frame resized to `size` = (w, h) (see `imresize`), written into one new C-contiguous stack
+    [N, h, w(, C)] of the frames' dtype, whatever kind `imgs` was. A dtype OpenCV cannot resize is a TypeError."""
+    first = imgs[0]
+    if first.dtype not in RESIZABLE_DTYPES:
+        raise TypeError(f"resize: frames of dtype {first.dtype} cannot be resized; supported: "
+                        f"{', '.join(np.dtype(d).name for d in RESIZABLE_DTYPES)}")
+    new_w, new_h = size
+    out = np.empty((len(imgs), new_h, new_w, *first.shape[2:]), dtype=first.dtype)
+    for img, dst in zip(imgs, out):
+        imresize(img, (new_w, new_h), interpolation, out=dst)
+    return out
+
+
 def crop_frames(imgs: Frames, bbox: Sequence[int]) -> Frames:
-    """Every frame cut to the box `bbox` = (x1, y1, x2, y2), as views of the input."""
+    """Every frame cut to the box `bbox` = (x1, y1, x2, y2), as views of the input (same kind as `imgs`)."""
     x1, y1, x2, y2 = (int(v) for v in bbox)
     if isinstance(imgs, np.ndarray):
         return imgs[:, y1:y2, x1:x2]
     return [img[y1:y2, x1:x2] for img in imgs]
 
 
-def flip_frames(imgs: Frames, direction: str) -> Frames:
-    """Every frame mirrored left-right (`'horizontal'`) or top-bottom (`'vertical'`), as contiguous copies
-    (a negative-stride view would be refused later by `torch.from_numpy`)."""
-    axis = 1 if direction == "horizontal" else 0
-    if isinstance(imgs, np.ndarray):
-        return np.ascontiguousarray(np.flip(imgs, axis=axis + 1))
-    return [np.ascontiguousarray(np.flip(img, axis=axis)) for img in imgs]
+def _flip_code(direction: str) -> int:
+    """OpenCV's flip code for a direction, as `mmcv.imflip_` maps it."""
+    codes = {"horizontal": 1, "vertical": 0, "diagonal": -1}
+    if direction not in codes:
+        raise ValueError(f"flip: direction must be one of {', '.join(map(repr, codes))}, got {direction!r}")
+    return codes[direction]
 
 
-def resize_frames(imgs: Frames, size: tuple[int, int], interpolation: str) -> Frames:
-    """Every frame resized to `size` = (w, h) with one `torch.nn.functional.interpolate` call on the stack.
+def can_flip_in_place(imgs: Frames) -> bool:
+    """True when `imgs` is a stack that owns its C-contiguous, writeable memory (what `resize_frames`
+    returns): one array whose frames are distinct, so mirroring them in place touches nothing else."""
+    return (isinstance(imgs, np.ndarray) and imgs.base is None and imgs.flags.c_contiguous
+            and imgs.flags.writeable)
 
-    Bilinear and bicubic use `antialias=True` when either side shrinks, which comes closer to `cv2.INTER_AREA`
-    quality than plain bilinear; on upscaling it is left off because antialiased bicubic uses another kernel.
-    uint8 frames are rounded and clamped back to uint8; other dtypes are cast back to their own dtype.
-    """
-    new_w, new_h = size
-    stacked = np.ascontiguousarray(stack_frames(imgs))
-    _, img_h, img_w, _ = stacked.shape
-    tensor = torch.from_numpy(stacked).permute(0, 3, 1, 2).float()
-    shrinks = new_h < img_h or new_w < img_w
-    kwargs = {}
-    if interpolation in ("bilinear", "bicubic"):
-        kwargs = dict(align_corners=False, antialias=shrinks)
-    out = F.interpolate(tensor, size=(new_h, new_w), mode=interpolation, **kwargs)
-    if stacked.dtype == np.uint8:
-        out = out.round_().clamp_(0, 255)
-    resized = np.ascontiguousarray(out.permute(0, 2, 3, 1).numpy(), dtype=stacked.dtype)
-    return like_input(resized, imgs)
+
+def flip_frames(imgs: Frames, direction: str, in_place: bool = False) -> np.ndarray:
+    """Every frame mirrored with `cv2.flip` (`'horizontal'`: left-right, `'vertical'`: top-bottom,
+    `'diagonal'`: both), the pixels of `mmcv.imflip`. With `in_place` (allowed only where
+    `can_flip_in_place(imgs)`) the stack itself is mirrored and returned; otherwise a new C-contiguous stack."""
+    code = _flip_code(direction)
+    if in_place:
+        if not can_flip_in_place(imgs):
+            raise ValueError("flip_frames: in_place needs a C-contiguous, writeable stack that owns its memory")
+        out = imgs
+    else:
+        first = imgs[0]
+        out = np.empty((len(imgs), *first.shape), dtype=first.dtype)
+    for img, dst in zip(imgs, out):
+        # OpenCV drops a trailing channel axis of 1: mirror the 2-D view instead.
+        if img.ndim == 3 and img.shape[2] == 1:
+            img, dst = img[..., 0], dst[..., 0]
+        cv2.flip(img, code, dst)
+    return out
 
 
 def size_pair(value: object, owner: str, name: str) -> tuple[int, int]:
@@ -86,13 +146,6 @@ def size_pair(value: object, owner: str, name: str) -> tuple[int, int]:
     if min(pair) <= 0:
         raise ValueError(f"{owner}: {name} must be positive, got {value!r}")
     return int(pair[0]), int(pair[1])
-
-
-def check_not_lazy(lazy: object, owner: str) -> None:
-    """Refuse MMAction2's lazy mode (crops and resizes recorded and applied later by `Fuse`), not supported."""
-    if lazy is not False:
-        raise ValueError(f"{owner}: lazy must be False, got {lazy!r} (lazy mode and Fuse are not supported; "
-                         f"drop the lazy argument)")
 
 
 def check_fits(crop_size: tuple[int, int], img_hw: tuple[int, int], owner: str) -> None:

@@ -2,8 +2,10 @@
 
 Both turn a sample of N frames into V views of N frames each, concatenated view-major in `imgs` (all N frames of
 view 0, then all N frames of view 1, ...), which is what `FormatShape` expects for its `crops` axis; the test
-head averages the V views' scores. They write `crop_bbox` (np.array [V, 4], one box [x1, y1, x2, y2] a view) and
-`img_shape` = (h, w) of one crop. `gt_bboxes` and `proposals` are not cropped (not supported).
+head averages the V views' scores. As MMAction2, they write `imgs` as a list of frames (the crops are views of
+the input frames; TenCrop's mirrored ones are copies), `crop_bbox` with one box [x1, y1, x2, y2] per output
+frame (np.array [V·N, 4]) and `img_shape` = (h, w) of one crop. `gt_bboxes` and `proposals` are not cropped
+(not supported).
 """
 from __future__ import annotations
 
@@ -11,20 +13,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vidrun.datasets.pipelines.image_ops import Frames, check_fits, crop_frames, flip_frames, image_shape, size_pair
+from vidrun.datasets.pipelines.image_ops import check_fits, crop_frames, flip_frames, size_pair
+from vidrun.datasets.pipelines.lazy import init_lazy
 from vidrun.datasets.registries import PIPELINES
 
 
-def concat_views(views: Sequence[Frames]) -> Frames:
-    """Frame groups of one kind joined in order: a list of lists becomes one list, arrays are concatenated."""
-    if isinstance(views[0], np.ndarray):
-        return np.concatenate(views)
-    return [img for view in views for img in view]
+def _write_views(results: dict, views: Sequence[tuple[tuple[int, int, int, int], Sequence]],
+                 crop_size: tuple[int, int]) -> dict:
+    """`results` with the views' frames joined in order and one box per output frame."""
+    results["imgs"] = [img for _, frames in views for img in frames]
+    results["crop_bbox"] = np.array([box for box, frames in views for _ in range(len(frames))]).reshape(-1, 4)
+    results["img_shape"] = (crop_size[1], crop_size[0])
+    return results
 
 
-def _boxes(offsets: Sequence[tuple[int, int]], crop_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    crop_w, crop_h = crop_size
-    return [(x, y, x + crop_w, y + crop_h) for x, y in offsets]
+def _box(offset: tuple[int, int], crop_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    x, y = offset
+    return x, y, x + crop_size[0], y + crop_size[1]
 
 
 @PIPELINES.register_module()
@@ -52,12 +57,10 @@ class ThreeCrop:
                          f"Resize(scale=(-1, {min(crop_w, crop_h)})) before ThreeCrop")
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
-        boxes = _boxes(self._offsets(img_h, img_w), self.crop_size)
-        results["imgs"] = concat_views([crop_frames(results["imgs"], box) for box in boxes])
-        results["crop_bbox"] = np.array(boxes)
-        results["img_shape"] = (self.crop_size[1], self.crop_size[0])
-        return results
+        init_lazy(results, False, "ThreeCrop")
+        img_h, img_w = results["imgs"][0].shape[:2]  # the frames' own size, as MMAction2 reads it
+        boxes = [_box(offset, self.crop_size) for offset in self._offsets(img_h, img_w)]
+        return _write_views(results, [(box, crop_frames(results["imgs"], box)) for box in boxes], self.crop_size)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(crop_size={self.crop_size})"
@@ -65,28 +68,28 @@ class ThreeCrop:
 
 @PIPELINES.register_module()
 class TenCrop:
-    """The 4 corner crops and the centre crop of `crop_size` (an int for a square, or (w, h)), then the same 5
-    mirrored left-right: N frames in → 10·N frames out, views 5..9 the mirror images of views 0..4.
+    """The 4 corner crops and the centre crop of `crop_size` (an int for a square, or (w, h)), each followed by
+    its left-right mirror image: N frames in → 10·N frames out, in MMAction2's order (crop 0, mirrored crop 0,
+    crop 1, mirrored crop 1, ...), each box given for the N frames of both views.
 
     Offsets use w_step = (w - crop_w) // 4 and h_step = (h - crop_h) // 4: (0, 0), (4·w_step, 0),
     (0, 4·h_step), (4·w_step, 4·h_step), (2·w_step, 2·h_step). An image smaller than the crop is an error.
-    (MMAction2 interleaves each crop with its mirror; the set of views, and so their average, is the same.)
     """
 
     def __init__(self, crop_size: int | tuple[int, int]):
         self.crop_size = size_pair(crop_size, "TenCrop", "crop_size")
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
+        init_lazy(results, False, "TenCrop")
+        img_h, img_w = results["imgs"][0].shape[:2]  # the frames' own size, as MMAction2 reads it
         check_fits(self.crop_size, (img_h, img_w), "TenCrop")
         w_step, h_step = (img_w - self.crop_size[0]) // 4, (img_h - self.crop_size[1]) // 4
         offsets = [(0, 0), (4 * w_step, 0), (0, 4 * h_step), (4 * w_step, 4 * h_step), (2 * w_step, 2 * h_step)]
-        boxes = _boxes(offsets, self.crop_size)
-        crops = [crop_frames(results["imgs"], box) for box in boxes]
-        results["imgs"] = concat_views(crops + [flip_frames(crop, "horizontal") for crop in crops])
-        results["crop_bbox"] = np.array(boxes + boxes)
-        results["img_shape"] = (self.crop_size[1], self.crop_size[0])
-        return results
+        views = []
+        for box in (_box(offset, self.crop_size) for offset in offsets):
+            crop = crop_frames(results["imgs"], box)
+            views += [(box, crop), (box, list(flip_frames(crop, "horizontal")))]
+        return _write_views(results, views, self.crop_size)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(crop_size={self.crop_size})"

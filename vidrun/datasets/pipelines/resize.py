@@ -1,37 +1,25 @@
-"""`Resize`: rescale every frame of a sample to one new size (MMAction2 0.x semantics)."""
+"""`Resize`: rescale every frame of a sample to one new size (MMAction2 0.x semantics, mmcv's pixels)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from vidrun.datasets.pipelines.image_ops import INTERPOLATIONS, check_not_lazy, image_shape, resize_frames
+from vidrun.datasets.pipelines.image_ops import INTERPOLATIONS, rescale_size, resize_frames
+from vidrun.datasets.pipelines.lazy import check_lazy_flag, init_lazy, pending_record
 from vidrun.datasets.registries import PIPELINES
+
+__all__ = ["Resize", "rescale_size"]
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def rescale_size(old_size: tuple[int, int], scale: float | tuple[float, float]) -> tuple[int, int]:
-    """The new (w, h) of an image of size `old_size` = (w, h) that keeps its aspect ratio (`mmcv.rescale_size`).
-
-    A number `scale` is the factor itself. A pair bounds the long side by its larger value and the short side by
-    its smaller one, and the factor is the largest that satisfies both: `min(max(scale) / max(h, w),
-    min(scale) / min(h, w))`. A long-side bound of `inf` leaves only the short side, so `(inf, 256)` resizes
-    the short side to 256. Each side becomes `int(side * factor + 0.5)`.
-    """
-    w, h = old_size
-    if _is_number(scale):
-        factor = float(scale)
-    else:
-        factor = min(max(scale) / max(h, w), min(scale) / min(h, w))
-    return int(w * factor + 0.5), int(h * factor + 0.5)
-
-
 @PIPELINES.register_module()
 class Resize:
-    """Resize all frames of a sample to one size, with one interpolation call on the frame stack.
+    """Resize all frames of a sample to one size: `cv2.resize` a frame, with mmcv's interpolation flags, so the
+    pixels are MMAction2's; the frames go into one new stack [N, h, w, C] (an array, whatever `imgs` was).
 
     Args:
         scale: a number > 0 (a factor), or a pair (w, h). With `keep_ratio=True` a pair is a bound
@@ -39,9 +27,9 @@ class Resize:
             256 and keeps the ratio. With `keep_ratio=False` the output is exactly (w, h); a -1 is then an
             error. A number scales both sides by the same factor whatever `keep_ratio` says.
         keep_ratio: keep the aspect ratio (see above).
-        interpolation: 'nearest', 'bilinear', 'bicubic' or 'area' (`torch.nn.functional.interpolate` modes;
-            bilinear and bicubic are antialiased when downscaling).
-        lazy: must be False (MMAction2's lazy mode is not supported).
+        interpolation: 'nearest', 'bilinear', 'bicubic', 'area' or 'lanczos' (OpenCV's INTER_NEAREST,
+            INTER_LINEAR, INTER_CUBIC, INTER_AREA, INTER_LANCZOS4, as `mmcv.imresize`).
+        lazy: only record the resize (see `lazy.py`); `Fuse` applies it.
 
     Reads `imgs` and `img_shape` (or the first frame's size); writes `imgs`, `img_shape` = (h, w),
     `keep_ratio` and `scale_factor`, the float32 array [w_factor, h_factor] multiplied into any factor an
@@ -55,11 +43,10 @@ class Resize:
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"Resize: interpolation must be one of {', '.join(map(repr, INTERPOLATIONS))}, "
                              f"got {interpolation!r}")
-        check_not_lazy(lazy, "Resize")
+        self.lazy = check_lazy_flag(lazy, "Resize")
         self.scale = scale
         self.keep_ratio = keep_ratio
         self.interpolation = interpolation
-        self.lazy = lazy
 
     @staticmethod
     def _parse_scale(scale: object, keep_ratio: object) -> float | tuple[float, float]:
@@ -85,7 +72,8 @@ class Resize:
         return (float(scale[0]), float(scale[1]))
 
     def __call__(self, results: dict) -> dict:
-        img_h, img_w = image_shape(results)
+        init_lazy(results, self.lazy, "Resize")
+        img_h, img_w = results["img_shape"]
         if self.keep_ratio or isinstance(self._target, float):
             new_w, new_h = rescale_size((img_w, img_h), self._target)
         else:
@@ -93,7 +81,9 @@ class Resize:
         if new_w <= 0 or new_h <= 0:
             raise ValueError(f"Resize: scale {self.scale!r} turns an image (w={img_w}, h={img_h}) into "
                              f"(w={new_w}, h={new_h})")
-        if (new_w, new_h) != (img_w, img_h):
+        if self.lazy:
+            pending_record(results, "Resize")["interpolation"] = self.interpolation
+        elif (new_w, new_h) != (img_w, img_h):
             results["imgs"] = resize_frames(results["imgs"], (new_w, new_h), self.interpolation)
         factor = np.array([new_w / img_w, new_h / img_h], dtype=np.float32)
         results["scale_factor"] = results.get("scale_factor", np.ones(2, dtype=np.float32)) * factor
