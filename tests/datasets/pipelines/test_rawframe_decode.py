@@ -42,3 +42,12 @@ def test_arguments_and_registration():
     with pytest.raises(ValueError, match="modality 'Flow' is not supported"):
         RawFrameDecode()(dict(frame_dir=".", modality="Flow", frame_inds=np.array([1])))
     assert PIPELINES.get("RawFrameDecode") is RawFrameDecode
+
+
+def test_frame_inds_of_shape_n_by_1_are_flattened(frame_dir):
+    directory, frames = frame_dir
+    out = RawFrameDecode()(dict(frame_dir=str(directory), filename_tmpl="img_{:05}.png",
+                                frame_inds=np.array([[2], [6]])))
+    assert out["frame_inds"].tolist() == [2, 6]
+    np.testing.assert_array_equal(out["imgs"][0], frames[1])
+    np.testing.assert_array_equal(out["imgs"][1], frames[5])

@@ -11,10 +11,11 @@ from vidrun.datasets.pipelines.normalize import Normalize
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
 from vidrun.datasets.pipelines.rawframe_decode import RawFrameDecode
 from vidrun.datasets.pipelines.resize import Resize
-from vidrun.datasets.pipelines.sampling import DenseSampleFrames, SampleFrames
+from vidrun.datasets.pipelines.sampling import DenseSampleFrames, SampleFrames, UntrimmedSampleFrames
 
 __all__ = [
     "CenterCrop", "Collect", "ColorJitter", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "Flip",
     "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
     "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
+    "UntrimmedSampleFrames",
 ]

@@ -6,7 +6,7 @@ import os
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from vidrun.datasets.pipelines.decoded import store_frames
+from vidrun.datasets.pipelines.decoded import frame_indices, store_frames
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.registries import PIPELINES
 
@@ -44,7 +44,7 @@ class RawFrameDecode:
         offset = int(results.get("offset", 0))
         cache: dict[int, np.ndarray] = {}
         imgs = []
-        for index in results["frame_inds"]:
+        for index in frame_indices(results, "RawFrameDecode"):
             index = int(index) + offset
             if index not in cache:
                 cache[index] = read_image(os.path.join(directory, template.format(index)), index)
