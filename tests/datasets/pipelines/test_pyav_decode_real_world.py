@@ -1,0 +1,194 @@
+"""PyAV reading of files as real data sets have them: DivX/XviD packed B-frames in AVI (UCF-101, HMDB-51), damaged
+streams, containers that misstate their frame count. Frame k must be the k-th frame a sequential decode gives.
+
+The packed file is built here from an ordinary MPEG-4 Part 2 AVI: FFmpeg (hence PyAV) can only *unpack* such a
+stream (the `mpeg4_unpack_bframes` bitstream filter), so the test packs the packets itself, as DivX 5 and XviD
+write them: each reference frame's packet also carries the B-frame that follows it in decoding order, the
+B-frame's own slot holds a "not coded" placeholder (an N-VOP), and the headers carry the user data
+'DivX503b1393p' that marks packed bitstream. FFmpeg's filter restoring the original packets proves the packing.
+"""
+import re
+import struct
+
+import av
+import av.bitstream
+import numpy as np
+import pytest
+
+from vidrun.datasets.pipelines.errors import VideoReadError
+from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
+from vidrun.datasets.video_writer import write_video
+
+VOP = b"\x00\x00\x01\xb6"
+DIVX_PACKED = b"\x00\x00\x01\xb2DivX503b1393p"  # user data start code + DivX 5.0.3 build 1393, 'p': packed
+# A P-VOP header with vop_coded = 0: 01 (P), 0 (no modulo time base), 1 (marker), 00000 (time increment, 5 bits
+# for 25 fps), 1 (marker), 0 (not coded), then stuffing 01111.
+N_VOP = VOP + bytes([0b01010000, 0b01001111])
+
+
+def packets_of(path):
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        return [(packet.pts, packet.is_keyframe, bytes(packet)) for packet in container.demux(stream)
+                if packet.size]
+
+
+def pack_b_frames(packets):
+    """Packets in decoding order -> packed bitstream: a B-frame (shown before the packet it follows) joins that
+    packet, and an N-VOP takes its place."""
+    packed, i = [], 0
+    while i < len(packets):
+        pts, key, data = packets[i]
+        if key:  # the marker goes before the first frame header of each key packet, after the stream headers
+            at = data.find(VOP)
+            data = data[:at] + DIVX_PACKED + data[at:]
+        if i + 1 < len(packets) and packets[i + 1][0] < pts:
+            packed += [(key, data + packets[i + 1][2]), (False, N_VOP)]
+            i += 2
+        else:
+            packed.append((key, data))
+            i += 1
+    return packed
+
+
+def write_packed_avi(tmp_path, frames):
+    plain = str(write_video(tmp_path / "plain.avi", frames, codec="mpeg4", options={"bf": "1", "qscale": "3"},
+                            gop_size=12))
+    path = str(tmp_path / "packed.avi")
+    with av.open(plain) as source, av.open(path, "w") as target:
+        stream = target.add_stream_from_template(source.streams.video[0])
+        for i, (key, data) in enumerate(pack_b_frames(packets_of(plain))):
+            packet = av.Packet(data)
+            packet.pts = packet.dts = i
+            packet.time_base, packet.stream, packet.is_keyframe = stream.time_base, stream, key
+            target.mux(packet)
+    return plain, path
+
+
+def plain_decode(path):
+    """`for frame in container.decode(video=0)`: timestamps and RGB frames, up to the first error if any."""
+    stamps, frames = [], []
+    with av.open(path) as container:
+        try:
+            for frame in container.decode(video=0):
+                stamps.append(frame.pts)
+                frames.append(frame.to_ndarray(format="rgb24"))
+        except av.InvalidDataError:
+            pass
+    return stamps, frames
+
+
+def every_packet_decoded(path):
+    """Every packet decoded in order, a packet the decoder rejects skipped: what decodes of a damaged file."""
+    frames = []
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "NONE"
+        for packet in container.demux(stream):
+            try:
+                frames += [frame.to_ndarray(format="rgb24") for frame in stream.codec_context.decode(packet)]
+            except av.InvalidDataError:
+                continue
+    return frames
+
+
+def read(path, inds, mode="accurate"):
+    results = PyAVInit()(dict(filename=path))
+    total = results["total_frames"]
+    results["frame_inds"] = np.asarray(inds)
+    return total, PyAVDecode(mode=mode)(results)["imgs"]
+
+
+@pytest.fixture
+def packed_avi(tmp_path, helpers):
+    return write_packed_avi(tmp_path, helpers["moving_block_frames"](40))
+
+
+def test_the_test_file_is_packed_bitstream_as_ffmpeg_knows_it(packed_avi):
+    plain, packed = packed_avi
+    original = [data for _, _, data in packets_of(plain)]
+    unpacked = []
+    with av.open(packed) as container:
+        stream = container.streams.video[0]
+        bsf = av.bitstream.BitStreamFilterContext("mpeg4_unpack_bframes", stream)
+        for packet in container.demux(stream):
+            unpacked += [bytes(out) for out in bsf.filter(packet if packet.size else None)]
+    assert len(unpacked) == len(original) == 40
+    # identical but for the marker in key packets (whose 'p', packed, the filter overwrites)
+    assert [re.sub(rb"\x00\x00\x01\xb2DivX503b1393.", b"", u, flags=re.S) for u in unpacked] == original
+    stamps, frames = plain_decode(packed)
+    assert len(frames) == 40 and stamps != sorted(stamps)  # the timestamps come out of order: 1, 3, 2, 5, 4, ...
+    for mine, theirs in zip(frames, plain_decode(plain)[1]):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_packed_b_frames_read_exactly_the_frames_of_a_sequential_decode(packed_avi):
+    _, packed = packed_avi
+    _, expected = plain_decode(packed)
+    rng = np.random.default_rng(0)
+    requests = [[16], [0, 1, 2, 3, 4, 5], [39, 3, 3, 20], list(range(40))]
+    requests += [sorted(rng.choice(40, 8, replace=False)) for _ in range(3)]
+    for inds in requests:
+        total, imgs = read(packed, inds)
+        assert total == 40
+        for i, img in zip(inds, imgs):
+            np.testing.assert_array_equal(img, expected[i])
+
+
+def test_packed_b_frames_in_efficient_mode_give_key_frames(packed_avi):
+    plain, packed = packed_avi
+    _, expected = plain_decode(packed)
+    with av.open(plain) as container:
+        keys = [i for i, frame in enumerate(container.decode(video=0)) if frame.key_frame]
+    assert keys[:2] == [0, 11] or keys[:2] == [0, 12]
+    _, imgs = read(packed, [5, keys[1], 39], mode="efficient")
+    for key, img in zip([0, keys[1], keys[-1]], imgs):
+        np.testing.assert_array_equal(img, expected[key])
+
+
+def damaged(tmp_path, name, frames, **kwargs):
+    path = write_video(tmp_path / name, frames, **kwargs)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 400] = np.random.default_rng(0).integers(0, 256, 400, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("ffv1.mkv", dict(codec="ffv1", pix_fmt="bgr0")),
+    ("h264.mp4", dict(codec="libx264", gop_size=12)),
+])
+def test_a_damaged_stream_gives_what_decodes(tmp_path, helpers, name, kwargs):
+    path = damaged(tmp_path, name, helpers["moving_block_frames"](60), **kwargs)
+    expected = every_packet_decoded(path)
+    _, until_error = plain_decode(path)
+    assert len(until_error) < len(expected) < 60  # a plain decode stops at the damage; some packets are lost
+    promised, imgs = read(path, list(range(len(expected))))  # a sample that goes through the damage
+    assert promised > len(expected)  # what the packets promise, until a read meets the damage
+    for mine, theirs in zip(imgs, expected):
+        np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in zip(imgs, until_error):  # the frames a plain decode gives are the same
+        np.testing.assert_array_equal(mine, theirs)
+    total, imgs = read(path, [len(expected) - 1, 2])  # later samples: the true count, the same frames
+    assert total == len(expected)
+    np.testing.assert_array_equal(imgs[0], expected[-1])
+    with pytest.raises(VideoReadError, match=rf"{name}, frame {len(expected)}: frame index out of range"):
+        read(path, [len(expected)])
+
+
+@pytest.mark.parametrize("claimed", [444, 7])
+def test_a_container_that_misstates_its_frame_count(tmp_path, helpers, claimed):
+    frames = helpers["noise_frames"](30)
+    path = write_video(tmp_path / "count.avi", frames, codec="huffyuv")
+    data = bytearray(path.read_bytes())
+    avih, strh = data.find(b"avih"), data.find(b"strh")
+    struct.pack_into("<I", data, avih + 8 + 16, claimed)  # dwTotalFrames of the main header
+    struct.pack_into("<I", data, strh + 8 + 32, claimed)  # dwLength of the video stream header
+    path.write_bytes(bytes(data))
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].frames == claimed  # what MMAction2's PyAVInit takes as total_frames
+    total, imgs = read(str(path), [29, 0, 15])
+    assert total == 30
+    for i, img in zip([29, 0, 15], imgs):
+        np.testing.assert_array_equal(img, frames[i])
