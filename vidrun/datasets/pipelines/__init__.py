@@ -8,6 +8,7 @@ from vidrun.datasets.pipelines.flip import Flip
 from vidrun.datasets.pipelines.formatting import Collect, FormatShape, ToTensor
 from vidrun.datasets.pipelines.multi_view_crops import TenCrop, ThreeCrop
 from vidrun.datasets.pipelines.normalize import Normalize
+from vidrun.datasets.pipelines.opencv_decode import OpenCVDecode, OpenCVInit
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
 from vidrun.datasets.pipelines.rawframe_decode import RawFrameDecode
 from vidrun.datasets.pipelines.resize import Resize
@@ -17,5 +18,5 @@ __all__ = [
     "CenterCrop", "Collect", "ColorJitter", "Compose", "DecordDecode", "DecordInit", "DenseSampleFrames", "Flip",
     "FormatShape", "MultiScaleCrop", "Normalize", "PyAVDecode", "PyAVInit", "RandomCrop", "RandomResizedCrop",
     "RawFrameDecode", "Resize", "SampleFrames", "TenCrop", "ThreeCrop", "ToTensor", "VideoReadError",
-    "UntrimmedSampleFrames",
+    "UntrimmedSampleFrames", "OpenCVDecode", "OpenCVInit",
 ]

@@ -29,3 +29,13 @@ def store_frames(results: dict, imgs: list[np.ndarray], source: str) -> dict:
     results["original_shape"] = imgs[0].shape[:2]
     results["img_shape"] = imgs[0].shape[:2]
     return results
+
+
+def in_request_order(decoded: dict[int, np.ndarray], order: list[int]) -> list[np.ndarray]:
+    """The frames in request order; a frame requested again is a copy, so in-place transforms stay local."""
+    seen: set[int] = set()
+    frames = []
+    for i in order:
+        frames.append(decoded[i] if i not in seen else decoded[i].copy())
+        seen.add(i)
+    return frames

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import av
 import numpy as np
 
+from vidrun.datasets.pipelines.decoded import in_request_order
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, VideoIndex, demuxed_packets
 
@@ -121,18 +122,8 @@ def _read(container, stream, index: VideoIndex, wanted: list[int], order: list[i
     if mode == "efficient":
         wanted_keys = {i: index.key_frame_before(i) for i in wanted}
         decoded = {key: _read_key_frame(container, stream, index, key, path) for key in set(wanted_keys.values())}
-        return _in_order(decoded, [wanted_keys[i] for i in order])
-    return _in_order(_read_sorted(container, stream, index, wanted, path), order)
-
-
-def _in_order(decoded: dict[int, np.ndarray], order: list[int]) -> list[np.ndarray]:
-    """The frames in request order; a frame requested again is a copy, so in-place transforms stay local."""
-    seen: set[int] = set()
-    frames = []
-    for i in order:
-        frames.append(decoded[i] if i not in seen else decoded[i].copy())
-        seen.add(i)
-    return frames
+        return in_request_order(decoded, [wanted_keys[i] for i in order])
+    return in_request_order(_read_sorted(container, stream, index, wanted, path), order)
 
 
 def _decode(container, stream, index: VideoIndex, wanted: set[int]):
