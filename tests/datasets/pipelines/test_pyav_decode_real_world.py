@@ -133,6 +133,9 @@ def test_packed_b_frames_read_exactly_the_frames_of_a_sequential_decode(packed_a
         assert total == 40
         for i, img in zip(inds, imgs):
             np.testing.assert_array_equal(img, expected[i])
+    # indexed by decoding, frames found by their (out of order) timestamps: still read by seeking to key frames
+    index = PyAVInit()(dict(filename=packed))["video_reader"][2]
+    assert index.decoded and index.permuted and not index.sequential and len(index.keys) == 4
 
 
 def test_packed_b_frames_in_efficient_mode_give_key_frames(packed_avi):

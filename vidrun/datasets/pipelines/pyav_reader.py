@@ -10,6 +10,7 @@ decoding it (video_index.decode_index).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import av
 import numpy as np
@@ -88,21 +89,28 @@ def read_frames(container, stream, index: VideoIndex, frame_inds: Sequence[int],
     misstate its frames is indexed again by decoding it (see video_index) and read again; the corrected count
     holds for later samples.
     """
-    wanted = sorted({int(i) for i in frame_inds})
+    wanted, order = sorted({int(i) for i in frame_inds}), [int(i) for i in frame_inds]
     _check_range(index, wanted, path)
-    try:
-        return _read(container, stream, index, wanted, [int(i) for i in frame_inds], path, mode)
-    except _Mismatch as mismatch:
-        if index.decoded:  # already indexed by decoding: the decoder is not giving the same frames twice
-            raise _unreadable(path, mismatch, wanted) from None
+    for attempt in _indexes_to_try(index, path, stream.index, wanted):
+        try:
+            return _read(container, stream, attempt, wanted, order, path, mode)
+        except _Mismatch as error:
+            mismatch = error
+    raise _unreadable(path, mismatch, wanted) from None
+
+
+def _indexes_to_try(index: VideoIndex, path: str, stream_index: int, wanted: list[int]):
+    """The cached index; if it came from the packets, one built by decoding the file (cached in its place, its
+    count checked against the request); if that one seeks, the same read from the start."""
+    yield index
+    if not index.decoded:
         promised = index.num_frames
-        index = VIDEO_INDEXES.rebuild(path, stream.index)
-    _check_range(index, wanted, path, f" (its packets promised {promised}; the count is corrected for later "
-                                      f"samples)")
-    try:
-        return _read(container, stream, index, wanted, [int(i) for i in frame_inds], path, mode)
-    except _Mismatch as mismatch:
-        raise _unreadable(path, mismatch, wanted) from None
+        index = VIDEO_INDEXES.rebuild(path, stream_index)
+        _check_range(index, wanted, path, f" (its packets promised {promised}; the count is corrected for later "
+                                          f"samples)")
+        yield index
+    if not index.sequential:  # seeking gave other frames than decoding from the start does
+        yield replace(index, sequential=True)
 
 
 def _unreadable(path: str, mismatch: _Mismatch, wanted: list[int]) -> VideoReadError:
@@ -134,7 +142,8 @@ def _decode(container, stream, index: VideoIndex, wanted: set[int]):
     every frame: its frames are counted.)"""
     context = stream.codec_context
     for packet in demuxed_packets(container, stream):
-        needed = index.sequential or packet is None or packet.pts is None or index.frame_of(packet.pts) in wanted
+        needed = (index.sequential or index.permuted or packet is None or packet.pts is None
+                  or index.frame_of(packet.pts) in wanted)
         context.skip_frame = "DEFAULT" if needed else "NONREF"
         try:
             frames = context.decode(packet)

@@ -31,14 +31,21 @@ CACHE_SIZE = 8192  # a few kB per entry
 class VideoIndex:
     """`pts[i]` is the presentation timestamp of frame `i` (sorted); `keys` the sorted indices of key frames.
 
-    `sequential` marks a file whose timestamps do not identify frames (two packets with the same one, packed
-    B-frames, timestamps out of order or missing): such a file is read from its start, counting frames as they
-    come out of the decoder, and never seeked; `pts` is then `arange(num_frames)`.
+    `sequential` marks a file whose timestamps do not identify frames (two packets with the same one, missing
+    ones, damage): such a file is read from its start, counting frames as they come out of the decoder, and
+    never seeked; `pts` is then `arange(num_frames)`. `decoded` marks an index built by decoding the file;
+    there `pts` may be out of order (packed B-frames give 1, 3, 2, 5, 4, …: `permuted`), each still naming
+    one frame.
     """
     pts: np.ndarray
     keys: np.ndarray
     sequential: bool = False
     decoded: bool = False  # built by decoding the file (decode_index), not from its packets alone
+    permuted: bool = False  # pts out of order: looked up through `_order`, and no frame is skipped unread
+
+    @property
+    def _order(self) -> np.ndarray:
+        return np.argsort(self.pts, kind="stable")
 
     @property
     def num_frames(self) -> int:
@@ -59,6 +66,10 @@ class VideoIndex:
         """The index of the frame whose timestamp is exactly `pts`; None if no frame has it."""
         if pts is None:
             return None
+        if self.permuted:
+            order = self._order
+            at = int(np.searchsorted(self.pts[order], pts))
+            return int(order[at]) if at < len(order) and self.pts[order[at]] == pts else None
         at = int(np.searchsorted(self.pts, pts))
         return at if at < len(self.pts) and self.pts[at] == pts else None
 
@@ -120,9 +131,10 @@ def _is_packed(data: bytes) -> bool:
 
 def decode_index(path: str, stream_index: int = 0) -> VideoIndex:
     """The index of a file whose packets do not say which frames come out: decode it once (in a container of
-    its own), packet by packet as the reader does, count the frames and check their timestamps. Timestamps
-    that increase strictly keep seeking possible (the count is still the true one); others make the index
-    sequential."""
+    its own), packet by packet as the reader does, count the frames and record their timestamps. Distinct
+    timestamps keep seeking possible — to the frames whose packets the container marks as key frames, each
+    frame then found by its timestamp, also when they come out of order; damage, or a timestamp missing or
+    repeated, makes the index sequential."""
     with av.open(str(path)) as container:
         stream = container.streams.video[stream_index]
         stream.thread_type = "NONE"
@@ -135,7 +147,7 @@ def decode_index(path: str, stream_index: int = 0) -> VideoIndex:
     if not pts:
         raise VideoReadError(path, "no frame of the video stream decodes")
     # Seeking into damaged data need not give what decoding through it gave: damaged files are read from the start.
-    if seen.damaged or None in pts or np.any(np.diff(np.asarray(pts, dtype=np.int64)) <= 0):
+    if seen.damaged or None in pts or len(set(pts)) < len(pts):
         # Read from the start: the key frames serve only "efficient" reading, which returns them.
         keys = np.unique(np.concatenate([[0], np.flatnonzero(key_flags)])).astype(np.int64)
         return VideoIndex(np.arange(len(pts), dtype=np.int64), keys, sequential=True, decoded=True)
@@ -143,7 +155,9 @@ def decode_index(path: str, stream_index: int = 0) -> VideoIndex:
     # marks I-frames that are no place to start decoding from).
     pts_array = np.asarray(pts, dtype=np.int64)
     keys = np.flatnonzero(np.isin(pts_array, np.fromiter(seen.key_pts, dtype=np.int64, count=len(seen.key_pts))))
-    return VideoIndex(pts_array, np.unique(np.concatenate([[0], keys])).astype(np.int64), decoded=True)
+    permuted = bool(np.any(np.diff(pts_array) <= 0))
+    return VideoIndex(pts_array, np.unique(np.concatenate([[0], keys])).astype(np.int64), decoded=True,
+                      permuted=permuted)
 
 
 def demuxed_packets(container, stream):
