@@ -90,3 +90,14 @@ def test_arguments_and_registration():
         OpenCVInit(num_threads=-1)
     assert PIPELINES.get("OpenCVInit") is OpenCVInit and PIPELINES.get("OpenCVDecode") is OpenCVDecode
     assert repr(OpenCVInit(num_threads=2)) == "OpenCVInit(io_backend='disk', num_threads=2)"
+
+
+def test_packed_b_frames_give_pyavs_frames_and_count(packed_avi):
+    _, packed = packed_avi
+    with av.open(packed) as container:
+        expected = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    inds = [39, 16, 0, 17, 3]
+    out = decode(packed, inds)
+    assert out["total_frames"] == len(expected) == 40
+    for i, img in zip(inds, out["imgs"]):
+        np.testing.assert_array_equal(img, expected[i])

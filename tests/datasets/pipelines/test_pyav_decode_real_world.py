@@ -1,11 +1,8 @@
 """PyAV reading of files as real data sets have them: DivX/XviD packed B-frames in AVI (UCF-101, HMDB-51), damaged
 streams, containers that misstate their frame count. Frame k must be the k-th frame a sequential decode gives.
 
-The packed file is built here from an ordinary MPEG-4 Part 2 AVI: FFmpeg (hence PyAV) can only *unpack* such a
-stream (the `mpeg4_unpack_bframes` bitstream filter), so the test packs the packets itself, as DivX 5 and XviD
-write them: each reference frame's packet also carries the B-frame that follows it in decoding order, the
-B-frame's own slot holds a "not coded" placeholder (an N-VOP), and the headers carry the user data
-'DivX503b1393p' that marks packed bitstream. FFmpeg's filter restoring the original packets proves the packing.
+The packed file comes from the `packed_avi` fixture (conftest.py beside this file, which says how it is built);
+FFmpeg's own `mpeg4_unpack_bframes` filter restoring the original packets proves the packing.
 """
 import re
 import struct
@@ -18,52 +15,6 @@ import pytest
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.pyav_decode import PyAVDecode, PyAVInit
 from vidrun.datasets.video_writer import write_video
-
-VOP = b"\x00\x00\x01\xb6"
-DIVX_PACKED = b"\x00\x00\x01\xb2DivX503b1393p"  # user data start code + DivX 5.0.3 build 1393, 'p': packed
-# A P-VOP header with vop_coded = 0: 01 (P), 0 (no modulo time base), 1 (marker), 00000 (time increment, 5 bits
-# for 25 fps), 1 (marker), 0 (not coded), then stuffing 01111.
-N_VOP = VOP + bytes([0b01010000, 0b01001111])
-
-
-def packets_of(path):
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        return [(packet.pts, packet.is_keyframe, bytes(packet)) for packet in container.demux(stream)
-                if packet.size]
-
-
-def pack_b_frames(packets):
-    """Packets in decoding order -> packed bitstream: a B-frame (shown before the packet it follows) joins that
-    packet, and an N-VOP takes its place."""
-    packed, i = [], 0
-    while i < len(packets):
-        pts, key, data = packets[i]
-        if key:  # the marker goes before the first frame header of each key packet, after the stream headers
-            at = data.find(VOP)
-            data = data[:at] + DIVX_PACKED + data[at:]
-        if i + 1 < len(packets) and packets[i + 1][0] < pts:
-            packed += [(key, data + packets[i + 1][2]), (False, N_VOP)]
-            i += 2
-        else:
-            packed.append((key, data))
-            i += 1
-    return packed
-
-
-def write_packed_avi(tmp_path, frames):
-    plain = str(write_video(tmp_path / "plain.avi", frames, codec="mpeg4", options={"bf": "1", "qscale": "3"},
-                            gop_size=12))
-    path = str(tmp_path / "packed.avi")
-    with av.open(plain) as source, av.open(path, "w") as target:
-        stream = target.add_stream_from_template(source.streams.video[0])
-        for i, (key, data) in enumerate(pack_b_frames(packets_of(plain))):
-            packet = av.Packet(data)
-            packet.pts = packet.dts = i
-            packet.time_base, packet.stream, packet.is_keyframe = stream.time_base, stream, key
-            target.mux(packet)
-    return plain, path
-
 
 def plain_decode(path):
     """`for frame in container.decode(video=0)`: timestamps and RGB frames, up to the first error if any."""
@@ -99,14 +50,10 @@ def read(path, inds, mode="accurate"):
     return total, PyAVDecode(mode=mode)(results)["imgs"]
 
 
-@pytest.fixture
-def packed_avi(tmp_path, helpers):
-    return write_packed_avi(tmp_path, helpers["moving_block_frames"](40))
-
-
 def test_the_test_file_is_packed_bitstream_as_ffmpeg_knows_it(packed_avi):
     plain, packed = packed_avi
-    original = [data for _, _, data in packets_of(plain)]
+    with av.open(plain) as container:
+        original = [bytes(packet) for packet in container.demux(video=0) if packet.size]
     unpacked = []
     with av.open(packed) as container:
         stream = container.streams.video[0]
