@@ -57,6 +57,10 @@ class _Mismatch(Exception):
         self.frame = frame
 
 
+class _SeekFailed(Exception):
+    """The container cannot seek to a key frame's timestamp."""
+
+
 def _decode_until(frames, index: VideoIndex, target: int, position: int, start: int):
     """Advance the decoder from frame `position` to frame `target` (decoding began at key frame `start`);
     returns (the frame, its index). Every frame's timestamp is checked against the index: one the index lacks,
@@ -163,10 +167,6 @@ def _read_sorted(container, stream, index: VideoIndex, wanted: list[int], path: 
         if not index.decoded:  # the packets' timestamps are not where the container can go
             raise _Mismatch(None, f"cannot seek: {failed}") from failed
         return _read_from_start(stream, index, wanted, path)
-
-
-class _SeekFailed(Exception):
-    pass
 
 
 def _seek(container, stream, pts: int) -> None:
