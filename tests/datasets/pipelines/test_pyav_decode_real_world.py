@@ -142,3 +142,32 @@ def test_a_container_that_misstates_its_frame_count(tmp_path, helpers, claimed):
     assert total == 30
     for i, img in zip([29, 0, 15], imgs):
         np.testing.assert_array_equal(img, frames[i])
+
+
+def test_indexing_by_decoding_finds_the_video_stream_behind_an_audio_stream(tmp_path, helpers):
+    from fractions import Fraction
+
+    from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES
+
+    frames = helpers["noise_frames"](12)
+    path = str(tmp_path / "audio_first.mkv")
+    with av.open(path, "w") as container:
+        audio = container.add_stream("pcm_s16le", rate=8000, layout="mono")
+        video = container.add_stream("ffv1", rate=25)
+        video.width, video.height, video.pix_fmt = 48, 32, "bgr0"
+        for i, frame in enumerate(frames):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            samples = av.AudioFrame.from_ndarray(np.zeros((1, 320), np.int16), format="s16", layout="mono")
+            samples.sample_rate, samples.pts, samples.time_base = 8000, i * 320, Fraction(1, 8000)
+            container.mux(audio.encode(samples))
+        container.mux(video.encode())
+    index = PyAVInit()(dict(filename=path))["video_reader"][2]
+    assert index.num_frames == 12
+    # packets that promise two frames more than decode: the read indexes the file by decoding it
+    VIDEO_INDEXES.put(path, type(index)(np.concatenate([index.pts, index.pts[-1] + [40, 80]]), index.keys))
+    with pytest.raises(VideoReadError, match="the video has 12 frames \\(its packets promised 14"):
+        read(path, [13])
+    total, imgs = read(path, [11, 4])
+    assert total == 12 and VIDEO_INDEXES.get(path, None, None).decoded
+    np.testing.assert_array_equal(imgs[0], frames[11])
+    np.testing.assert_array_equal(imgs[1], frames[4])

@@ -194,7 +194,7 @@ def _read_from_start(stream, index: VideoIndex, wanted: list[int], path: str) ->
     whose frames only their order identifies, or where seeking fails."""
     decoded: dict[int, np.ndarray] = {}
     with av.open(str(path)) as container:
-        own = container.streams.video[stream.index]
+        own = container.streams[stream.index]  # the same stream: its index counts all streams
         own.thread_type = stream.thread_type
         own.codec_context.thread_count = stream.codec_context.thread_count
         frames, position = _decode(container, own, index, set(wanted)), -1

@@ -136,7 +136,7 @@ def decode_index(path: str, stream_index: int = 0) -> VideoIndex:
     frame then found by its timestamp, also when they come out of order; damage, or a timestamp missing or
     repeated, makes the index sequential."""
     with av.open(str(path)) as container:
-        stream = container.streams.video[stream_index]
+        stream = container.streams[stream_index]  # counts all streams, as `stream.index` does
         stream.thread_type = "NONE"
         stream.codec_context.thread_count = 1
         seen = PacketLog()
