@@ -77,3 +77,12 @@ def test_arguments_and_registration():
     with pytest.raises(ValueError, match="num_threads must be an int"):
         DecordInit(num_threads=-1)
     assert PIPELINES.get("DecordInit") is DecordInit and PIPELINES.get("DecordDecode") is DecordDecode
+
+
+def test_frame_inds_of_shape_n_by_1_are_flattened(make_video, helpers):
+    frames = helpers["noise_frames"](12, 32, 64)
+    path = make_video("n1.mp4", frames, codec="libx264rgb", options={"qp": "0"})
+    out = decode(path, np.array([[9], [2], [2]]))
+    assert out["frame_inds"].tolist() == [9, 2, 2]
+    for i, img in zip([9, 2, 2], out["imgs"]):
+        np.testing.assert_array_equal(img, frames[i])

@@ -143,7 +143,8 @@ def test_a_count_promised_by_packets_but_not_decoded_is_corrected(make_video, he
     lying = type(index)(np.concatenate([index.pts, index.pts[-1] + [512, 1024]]), index.keys)
     VIDEO_INDEXES.put(path, lying)
     assert PyAVInit()(dict(filename=path))["total_frames"] == 12
-    with pytest.raises(VideoReadError, match=r"short.mp4, frame 11: the decoder stopped after frame 9"):
+    with pytest.raises(VideoReadError, match=r"short.mp4, frame 11: frame index out of range: the video has 10 "
+                                             r"frames \(its packets promised 12; the count is corrected"):
         decode(path, [11])
     assert PyAVInit()(dict(filename=path))["total_frames"] == 10  # later samples never ask for them
 
@@ -207,3 +208,14 @@ def test_skipping_unrequested_frames_gives_what_a_full_decode_gives(make_video, 
         inds = np.sort(rng.choice(90, size=rng.integers(1, 9), replace=False))
         for i, img in zip(inds, decode(path, inds)["imgs"]):
             np.testing.assert_array_equal(img, full[i])
+
+
+@pytest.mark.parametrize("shape", [(4, 1), (1, 4), (2, 2)])
+def test_frame_inds_of_any_shape_are_flattened_as_mmaction2_squeezes_them(make_video, helpers, shape):
+    frames = helpers["noise_frames"](10)
+    path = make_video("n1.mkv", frames, codec="ffv1", pix_fmt="bgr0")
+    out = decode(path, np.array([7, 0, 3, 3]).reshape(shape))
+    assert out["frame_inds"].shape == (4,)
+    for i, img in zip([7, 0, 3, 3], out["imgs"]):
+        np.testing.assert_array_equal(img, frames[i])
+    assert len(decode(path, np.array([[5]]))["imgs"]) == 1  # [1, 1], which np.squeeze would make 0-d

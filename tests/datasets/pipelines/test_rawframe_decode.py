@@ -90,3 +90,12 @@ def test_a_missing_flow_image_names_the_file(tmp_path):
                               frame_inds=np.array([1, 2])))
     with pytest.raises(ValueError, match="modality 'Audio' is not supported"):
         RawFrameDecode()(dict(frame_dir=str(tmp_path), modality="Audio", frame_inds=np.array([1])))
+
+
+def test_frame_inds_of_shape_n_by_1_are_flattened(frame_dir):
+    directory, frames = frame_dir
+    out = RawFrameDecode()(dict(frame_dir=str(directory), filename_tmpl="img_{:05}.png",
+                                frame_inds=np.array([[2], [6]])))
+    assert out["frame_inds"].tolist() == [2, 6]
+    np.testing.assert_array_equal(out["imgs"][0], frames[1])
+    np.testing.assert_array_equal(out["imgs"][1], frames[5])

@@ -9,7 +9,7 @@ import importlib
 
 import numpy as np
 
-from vidrun.datasets.pipelines.decoded import store_frames
+from vidrun.datasets.pipelines.decoded import frame_indices, store_frames
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.registries import PIPELINES
 
@@ -77,8 +77,9 @@ class DecordDecode:
     def __call__(self, results: dict) -> dict:
         if "video_reader" not in results:
             raise KeyError("DecordDecode: no open video in results; put DecordInit before it in the pipeline")
+        frame_inds = frame_indices(results, "DecordDecode")
         reader = results.pop("video_reader")
-        path, frame_inds = results["filename"], results["frame_inds"]
+        path = results["filename"]
         bad = [int(i) for i in frame_inds if not 0 <= int(i) < len(reader)]
         if bad:
             raise VideoReadError(path, f"frame index out of range: the video has {len(reader)} frames", frame=bad[0])

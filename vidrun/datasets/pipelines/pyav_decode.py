@@ -1,7 +1,7 @@
 """`PyAVInit` and `PyAVDecode`: the default video backend (MMAction2 names and parameters)."""
 from __future__ import annotations
 
-from vidrun.datasets.pipelines.decoded import store_frames
+from vidrun.datasets.pipelines.decoded import frame_indices, store_frames
 from vidrun.datasets.pipelines.pyav_reader import open_video, read_frames
 from vidrun.datasets.registries import PIPELINES
 
@@ -49,12 +49,13 @@ class PyAVDecode:
     def __call__(self, results: dict) -> dict:
         if "video_reader" not in results:
             raise KeyError("PyAVDecode: no open video in results; put PyAVInit before it in the pipeline")
+        frame_inds = frame_indices(results, "PyAVDecode")
         container, stream, index = results.pop("video_reader")
         if self.multi_thread:  # before the first decode, the codec is not opened yet: this still applies
             stream.thread_type = "AUTO"
             stream.codec_context.thread_count = 0
         try:
-            imgs = read_frames(container, stream, index, results["frame_inds"], results["filename"], self.mode)
+            imgs = read_frames(container, stream, index, frame_inds, results["filename"], self.mode)
         finally:
             container.close()
         return store_frames(results, imgs, results["filename"])

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from vidrun.datasets.pipelines.decoded import store_frames
+from vidrun.datasets.pipelines.decoded import frame_indices, store_frames
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.registries import PIPELINES
 
@@ -64,7 +64,7 @@ class RawFrameDecode:
         offset = int(results.get("offset", 0))
         cache: dict[int, list[np.ndarray]] = {}
         imgs = []
-        for index in results["frame_inds"]:
+        for index in frame_indices(results, "RawFrameDecode"):
             index = int(index) + offset
             if index not in cache:
                 cache[index] = (_flow_pair(directory, template, index) if modality == "Flow" else
