@@ -184,7 +184,7 @@ def test_tsm_r50_classifier_gets_5x_and_10x_lr():
     assert groups[5]["params"] == [model.cls_head.fc_cls.weight] and groups[5]["lr"] == pytest.approx(5 * lr)
     assert groups[6]["params"] == [model.cls_head.fc_cls.bias] and groups[6]["lr"] == pytest.approx(10 * lr)
     assert (groups[5]["weight_decay"], groups[6]["weight_decay"]) == (wd, 0)
-    assert groups[0]["params"] == [model.backbone.conv1.weight]
+    assert groups[0]["params"] == [model.backbone.conv1.conv.weight]
     grouped = [p for g in groups for p in g["params"]]
     assert len(grouped) == len({id(p) for p in grouped}) == len(list(model.parameters()))
 
