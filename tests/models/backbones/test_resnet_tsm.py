@@ -7,6 +7,7 @@ from torch import nn
 
 from vidrun.models.backbones.resnet import ResNet
 from vidrun.models.backbones.resnet_tsm import ResNetTSM, TemporalShift, match_wrapped_keys, unwrap_name
+from vidrun.models.layers import TemporalPool
 from vidrun.models.legacy_keys import legacy_name
 from vidrun.models.registries import BACKBONES
 
@@ -124,11 +125,26 @@ def test_frozen_stages_reach_the_wrapped_convolutions():
     assert model.layer2[0].conv1.conv.net.weight.requires_grad
 
 
+def test_temporal_pool_halves_the_frames_before_layer2_and_shifts_over_half():
+    model = ResNetTSM(18, num_segments=4, temporal_pool=True).eval()
+    assert isinstance(model.layer2, TemporalPool) and "layer2.net.0.conv1.conv.net.weight" in model.state_dict()
+    assert model.layer1[0].conv1.conv.num_segments == 4
+    assert [model.layer2.net[0].conv1.conv.num_segments, model.layer4[0].conv1.conv.num_segments] == [2, 2]
+    with torch.no_grad():
+        assert model(torch.randn(2 * 4, 3, 32, 32)).shape == (2 * 2, 512, 1, 1)
+
+
+def test_temporal_pool_takes_the_max_of_each_frame_and_its_neighbours_with_stride_2():
+    values = torch.tensor([3.0, 1.0, 4.0, 1.0, 5.0, 9.0]).view(6, 1, 1, 1)  # one clip of 6 frames
+    pooled = TemporalPool(nn.Identity(), num_segments=6)(values).flatten().tolist()
+    assert pooled == [3.0, 4.0, 9.0]  # windows (pad, 3, 1), (1, 4, 1), (1, 5, 9)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(shift_place="x"), r"shift_place must be one of \('blockres', 'block'\), not 'x'"),
     (dict(non_local=(0, 1, 0, 0)), "non-local blocks, which vidrun does not support"),
     (dict(non_local=((0, 0), (1, 0, 1, 0), (0,), (0,))), "not support"),
-    (dict(temporal_pool=True), "temporal_pool=True is not supported"),
+    (dict(temporal_pool=True, num_segments=5), "num_segments must be even, not 5"),
     (dict(num_segments=0), "num_segments"),
     (dict(depth=42), "depth must be one of"),
 ])

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from vidrun.models.backbones.resnet import ResNet
-from vidrun.models.layers import TemporalShift
+from vidrun.models.layers import TemporalPool, TemporalShift
 from vidrun.models.legacy_keys import legacy_key_map, rename_legacy_keys
 from vidrun.models.registries import BACKBONES
 
@@ -68,8 +68,10 @@ class ResNetTSM(ResNet):
     `shift_place='blockres'` shifts the input of each block's first convolution, inside the residual branch
     (the identity path keeps the frame's own features); `'block'` shifts the block's whole input. As in
     MMAction2, a ResNet with 23 or more blocks in stage 3 (ResNet-101/152) shifts every other block under
-    'blockres'. `is_shift=False` gives a plain ResNet (TSN). Non-local blocks (`non_local`) and `temporal_pool`
-    are not supported and are refused. Other keyword arguments go to `ResNet`.
+    'blockres'. `is_shift=False` gives a plain ResNet (TSN). `temporal_pool=True` halves the frames before
+    layer2 (`TemporalPool`, keys `layer2.net.*`) and shifts layers 2 to 4 over `num_segments // 2` frames; the
+    head must then group `num_segments // 2` frames (`TSMHead(temporal_pool=True)`). Non-local blocks
+    (`non_local`) are not supported yet and are refused. Other keyword arguments go to `ResNet`.
     """
 
     def __init__(self, depth: int, num_segments: int = 8, is_shift: bool = True,
@@ -82,6 +84,8 @@ class ResNetTSM(ResNet):
         self.non_local, self.non_local_cfg = non_local, dict(non_local_cfg or {})
         if is_shift:
             self.make_temporal_shift()
+        if temporal_pool:
+            self.layer2 = TemporalPool(self.layer2, num_segments)
 
     @staticmethod
     def _check_tsm_args(num_segments: int, non_local: Sequence, shift_div: int, shift_place: str,
@@ -95,20 +99,22 @@ class ResNetTSM(ResNet):
         if _any_set(non_local):
             raise ValueError(f"ResNetTSM: non_local={non_local!r} asks for non-local blocks, which vidrun does "
                              f"not support (not implemented); use non_local=(0, 0, 0, 0)")
-        if temporal_pool:
-            raise ValueError("ResNetTSM: temporal_pool=True is not supported by vidrun (not implemented); "
-                             "use temporal_pool=False")
+        if temporal_pool and num_segments % 2:
+            raise ValueError(f"ResNetTSM: temporal_pool=True halves the frames, so num_segments must be even, "
+                             f"not {num_segments}")
 
     def make_temporal_shift(self) -> None:
-        """Wrap blocks ('block') or their first convolution ('blockres') in `TemporalShift`."""
+        """Wrap blocks ('block') or their first convolution ('blockres') in `TemporalShift`; after layer1 the
+        clips have half the frames with `temporal_pool`."""
         n_round = 2 if len(self.stage_blocks) > 2 and self.stage_blocks[2] >= 23 else 1
-        for name in self.res_layers:
+        for stage, name in enumerate(self.res_layers):
+            segments = self.num_segments // 2 if self.temporal_pool and stage > 0 else self.num_segments
             layer = getattr(self, name)
             for i, block in enumerate(layer):
                 if self.shift_place == "block":
-                    layer[i] = TemporalShift(block, self.num_segments, self.shift_div)
+                    layer[i] = TemporalShift(block, segments, self.shift_div)
                 elif i % n_round == 0:
-                    block.conv1.conv = TemporalShift(block.conv1.conv, self.num_segments, self.shift_div)
+                    block.conv1.conv = TemporalShift(block.conv1.conv, segments, self.shift_div)
 
     def convert_weights(self, state_dict: dict) -> OrderedDict:
         """A plain ResNet's weights (MMAction2, torchvision or earlier vidrun names) under this model's names:
