@@ -232,7 +232,8 @@ def test_heads_in_eval_mode_drop_nothing_and_average_segments(head_cfg, x, num_s
 
 
 def first_case(config: str):
-    return next(c for c in COMPARED if any(config in name for name in ARCHITECTURES[c[0]]["model_cfgs"][c[1]]["configs"]))
+    return next(c for c in COMPARED
+                if any(config in name for name in ARCHITECTURES[c[0]]["model_cfgs"][c[1]]["configs"]))
 
 
 # (config, input of the backbone, its output shape by MMAction2's strides, num_segs for the head, score shape)

@@ -3,7 +3,8 @@
 Its sub-modules carry mmcv's names, which are the state-dict key names of MMAction2's checkpoints: `conv`, the
 norm under its abbreviation (`bn` for batch norms, `gn`, `ln`, `in`) and `activate`. Defaults are mmcv's:
 `bias='auto'` (a bias only without a norm), `act_cfg=dict(type='ReLU')` (None for no activation), ReLU-like
-activations in place unless `act_cfg` says otherwise, order ('conv', 'norm', 'act').
+activations in place unless `act_cfg` says otherwise, order ('conv', 'norm', 'act'); `padding_mode` other than
+'zeros' ('reflect', 'replicate', 'circular') is torch's own, `with_spectral_norm` wraps the convolution.
 
 One addition: `dims` (default 2) picks Conv1d/2d/3d and BatchNorm1d/2d/3d where the config names the generic
 'Conv' / 'BN' (mmcv's 'BN' is always BatchNorm2d, which refuses a 5-D input).
@@ -30,6 +31,7 @@ class ConvModule(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool | str = "auto", conv_cfg: dict | None = None,
                  norm_cfg: dict | None = None, act_cfg: dict | None = _DEFAULT_ACT, inplace: bool = True,
+                 with_spectral_norm: bool = False, padding_mode: str = "zeros",
                  order: tuple = ("conv", "norm", "act"), dims: int = 2):
         super().__init__()
         if not (isinstance(order, tuple) and sorted(order) == ["act", "conv", "norm"]):
@@ -40,7 +42,9 @@ class ConvModule(nn.Module):
         self.with_bias = (not self.with_norm) if bias == "auto" else bias
         self.conv = build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size, stride=stride,
                                      padding=padding, dilation=dilation, groups=groups, bias=self.with_bias,
-                                     dims=dims)
+                                     dims=dims, **({} if padding_mode == "zeros" else {"padding_mode": padding_mode}))
+        if with_spectral_norm:
+            self.conv = nn.utils.spectral_norm(self.conv)
         self.norm_name = None
         if self.with_norm:
             channels = out_channels if order.index("norm") > order.index("conv") else in_channels
