@@ -17,7 +17,7 @@ from torch import nn
 from vidrun.models.backbones.freezing import freeze, norms_to_eval
 from vidrun.models.backbones.inflate import inflate_from_file
 from vidrun.models.layers import BasicBlock3d, Bottleneck3d, ConvModule
-from vidrun.models.layers.resnet3d_blocks import _Residual3d
+from vidrun.models.layers.resnet3d_blocks import Residual3d
 from vidrun.models.legacy_keys import accept_legacy_keys
 from vidrun.models.pretrained import read_weights
 from vidrun.models.registries import BACKBONES
@@ -156,7 +156,7 @@ class ResNet3d(nn.Module):
         init_conv_and_norm(self)
         if self.zero_init_residual:
             for module in self.modules():
-                if isinstance(module, _Residual3d):
+                if isinstance(module, Residual3d):
                     constant_init(getattr(module, module.last).norm, 0.0)
         owner = type(self).__name__
         if self.pretrained is not None and self.pretrained2d:

@@ -26,7 +26,7 @@ def _check_non_local(non_local: bool, owner: str) -> None:
                          f"use non_local=False")
 
 
-class _Residual3d(nn.Module):
+class Residual3d(nn.Module):
     """`act(branch(x) + shortcut(x))`; the sum is recomputed in backward when `with_cp` and x needs grad.
     `last` names the ConvModule whose norm weight `zero_init_residual` zeroes, making the block start as
     identity."""
@@ -43,7 +43,7 @@ class _Residual3d(nn.Module):
         return self._branch(x) + identity
 
 
-class BasicBlock3d(_Residual3d):
+class BasicBlock3d(Residual3d):
     """Two 3×3 convs (3×3×3 when inflated, 1×3×3 otherwise); conv1 carries the strides and the dilation.
     `style` and `inflate_style` are accepted for MMAction2's signature and do not change this block."""
 
@@ -70,7 +70,7 @@ class BasicBlock3d(_Residual3d):
         return self.conv2(self.conv1(x))
 
 
-class Bottleneck3d(_Residual3d):
+class Bottleneck3d(Residual3d):
     """1×1 → 3×3 → 1×1 (×4 channels). With style 'pytorch' conv2 carries the strides, with 'caffe' conv1."""
 
     expansion, last = 4, "conv3"
