@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from vidrun.models.backbones.inflate import inflate_tensor, inflate_weights
 from vidrun.models.backbones.resnet3d import ResNet3d
+from vidrun.models.legacy_keys import legacy_name
 
 
 def weights_2d(model: ResNet3d, seed: int = 0) -> dict:
@@ -21,6 +22,7 @@ def weights_2d(model: ResNet3d, seed: int = 0) -> dict:
             state[key] = torch.rand(shape, generator=generator) + 0.5
         else:
             state[key] = torch.randn(shape, generator=generator) * 0.1
+    state = {legacy_name(key): value for key, value in state.items()}  # conv1.conv.weight → conv1.weight
     return {**state, "fc.weight": torch.randn(10, model.feat_dim), "fc.bias": torch.randn(10)}
 
 
@@ -43,9 +45,9 @@ def test_each_inflated_conv_sums_over_time_to_the_2d_kernel(tmp_path, vidrun_log
     state = weights_2d(model)
     model = inflated_model(tmp_path, state, base_channels=8)
     inflated = model.state_dict()
-    for key, weight in state.items():
-        if key.startswith("fc."):
-            continue
+    assert set(inflated) == {k for k in model.state_dict()} and len(inflated) + 2 == len(state)
+    for key in inflated:
+        weight = state[legacy_name(key)]
         if inflated[key].dim() == 5:
             kt = inflated[key].shape[2]
             assert torch.allclose(inflated[key].sum(2), weight, atol=1e-6), key
@@ -62,7 +64,7 @@ def test_first_conv_on_identical_frames_equals_the_2d_conv(tmp_path):
     model = inflated_model(tmp_path, state, base_channels=8)
     frame = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
-        out_3d = model.conv1(frame.unsqueeze(2).expand(-1, -1, 5, -1, -1))
+        out_3d = model.conv1.conv(frame.unsqueeze(2).expand(-1, -1, 5, -1, -1))
         out_2d = F.conv2d(frame, state["conv1.weight"], stride=2, padding=3)
     for t in (1, 2, 3):  # the first and last frames see the zero temporal padding
         assert torch.allclose(out_3d[:, :, t], out_2d, atol=1e-5)
@@ -97,16 +99,16 @@ def test_everything_left_out_is_reported_in_one_warning(vidrun_log):
     state = weights_2d(ResNet3d(18, base_channels=8))
     del state["layer4.1.bn2.running_var"]
     state["layer9.0.conv1.weight"] = torch.zeros(1)
-    before = model.conv1.weight.clone()
+    before = model.conv1.conv.weight.clone()
     report = inflate_weights(model, state, source="r2d.pth")
-    assert report.missing == ["layer4.1.bn2.running_var"]
+    assert report.missing == ["layer4.1.conv2.bn.running_var"]
     assert report.unused == ["fc.weight", "fc.bias", "layer9.0.conv1.weight"]
-    assert report.mismatched == {"conv1.weight": ((8, 3, 7, 7), (8, 2, 3, 7, 7))}
-    assert torch.equal(model.conv1.weight, before)
+    assert report.mismatched == {"conv1.conv.weight": ((8, 3, 7, 7), (8, 2, 3, 7, 7))}
+    assert torch.equal(model.conv1.conv.weight, before)
     warnings = [r.getMessage() for r in vidrun_log.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "inflating r2d.pth into ResNet3d" in warnings[0] and "fc.weight" not in warnings[0]
-    for text in ("layer4.1.bn2.running_var", "layer9.0.conv1.weight", "conv1.weight (left as initialised): "
+    for text in ("layer4.1.conv2.bn.running_var", "layer9.0.conv1.weight", "conv1.conv.weight (left as initialised): "
                  "2D (8, 3, 7, 7), 3D (8, 2, 3, 7, 7)"):
         assert text in warnings[0]
 

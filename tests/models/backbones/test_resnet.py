@@ -1,13 +1,13 @@
 """ResNet: shapes, torchvision/MMAction2 weight names, freezing and BN modes."""
 import logging
-import re
 
 import pytest
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from vidrun.models.backbones.resnet import Bottleneck, ResNet, convert_mmaction_keys
+from vidrun.models.backbones.resnet import Bottleneck, ResNet
+from vidrun.models.legacy_keys import legacy_name
 from vidrun.models.registries import BACKBONES
 
 # torchvision's parameter counts minus the 1000-way classifier (fc: in·1000 + 1000)
@@ -19,15 +19,6 @@ def perturbed_state(model: nn.Module, seed: int = 0) -> dict:
     gen = torch.Generator().manual_seed(seed)
     return {k: torch.randn(v.shape, generator=gen) if v.is_floating_point() else v.clone()
             for k, v in model.state_dict().items()}
-
-
-def to_mmaction(key: str) -> str:
-    """The name MMAction2 (ConvModule) gives a torchvision-named key."""
-    key = re.sub(r"^bn1\.", "conv1.bn.", key)
-    key = re.sub(r"^conv1\.", "conv1.conv.", key)
-    key = re.sub(r"\.conv(\d)\.", r".conv\1.conv.", key)
-    key = re.sub(r"\.bn(\d)\.", r".conv\1.bn.", key)
-    return key.replace("downsample.0.", "downsample.conv.").replace("downsample.1.", "downsample.bn.")
 
 
 def assert_same_state(model: nn.Module, expected: dict) -> None:
@@ -69,14 +60,14 @@ def test_fewer_stages_strides_and_dilations():
 def test_style_puts_the_stride_on_the_3x3_or_the_first_1x1(style, conv1_stride, conv2_stride):
     block = ResNet(50, style=style).layer2[0]
     assert isinstance(block, Bottleneck)
-    assert (block.conv1.stride, block.conv2.stride) == ((conv1_stride,) * 2, (conv2_stride,) * 2)
+    assert (block.conv1.conv.stride, block.conv2.conv.stride) == ((conv1_stride,) * 2, (conv2_stride,) * 2)
 
 
-def test_names_are_torchvision_names():
+def test_names_are_mmaction_names():
     keys = set(ResNet(50).state_dict())
-    assert {"conv1.weight", "bn1.running_var", "layer1.0.conv3.weight", "layer1.0.bn3.bias",
-            "layer1.0.downsample.0.weight", "layer1.0.downsample.1.weight", "layer4.2.bn2.weight"} <= keys
-    assert not any(".conv." in k or ".bn." in k for k in keys)
+    assert {"conv1.conv.weight", "conv1.bn.running_var", "layer1.0.conv3.conv.weight", "layer1.0.conv3.bn.bias",
+            "layer1.0.downsample.conv.weight", "layer1.0.downsample.bn.weight", "layer4.2.conv2.bn.weight"} <= keys
+    assert not any(k.startswith("bn1.") or ".bn1." in k or "downsample.0" in k for k in keys)
 
 
 def test_registered_and_built_from_a_config():
@@ -88,36 +79,15 @@ def test_registered_and_built_from_a_config():
 def test_init_weights_without_pretrained_is_kaiming_and_constant():
     model = ResNet(18)
     model.init_weights()
-    assert torch.equal(model.bn1.weight, torch.ones(64)) and torch.equal(model.bn1.bias, torch.zeros(64))
+    assert torch.equal(model.conv1.bn.weight, torch.ones(64)) and torch.equal(model.conv1.bn.bias, torch.zeros(64))
     fan_out = 64 * 7 * 7
-    assert model.conv1.weight.std().item() == pytest.approx((2 / fan_out) ** 0.5, rel=0.1)
-
-
-def test_convert_mmaction_keys():
-    names = {"conv1.conv.weight": "conv1.weight", "conv1.bn.running_mean": "bn1.running_mean",
-             "layer1.0.conv1.conv.weight": "layer1.0.conv1.weight", "layer2.3.conv3.bn.bias": "layer2.3.bn3.bias",
-             "layer3.0.downsample.conv.weight": "layer3.0.downsample.0.weight",
-             "layer3.0.downsample.bn.num_batches_tracked": "layer3.0.downsample.1.num_batches_tracked",
-             "layer1.0.conv1.conv.net.weight": "layer1.0.conv1.net.weight",  # MMAction2's TSM
-             "layer1.0.bn2.weight": "layer1.0.bn2.weight", "fc.weight": "fc.weight"}  # already torchvision
-    state = {k: torch.tensor(float(i)) for i, k in enumerate(names)}
-    state = type("StateDict", (dict,), {})(state)
-    state._metadata = {"conv1.bn": {"version": 2}, "layer3.0.downsample.bn": {"version": 2}}
-    converted = convert_mmaction_keys(state)
-    assert list(converted) == list(names.values())
-    assert [v.item() for v in converted.values()] == list(range(len(names)))
-    assert set(converted._metadata) == {"bn1", "layer3.0.downsample.1"}
-
-
-def test_convert_mmaction_keys_refuses_two_names_for_one_tensor():
-    with pytest.raises(ValueError, match="conv1.weight"):
-        convert_mmaction_keys({"conv1.weight": torch.zeros(1), "conv1.conv.weight": torch.zeros(1)})
+    assert model.conv1.conv.weight.std().item() == pytest.approx((2 / fan_out) ** 0.5, rel=0.1)
 
 
 @pytest.mark.parametrize("naming", ["torchvision", "mmaction"])
 def test_pretrained_file_loads_with_either_naming(tmp_path, caplog, naming):
     expected = perturbed_state(ResNet(18))
-    saved = {(to_mmaction(k) if naming == "mmaction" else k): v for k, v in expected.items()}
+    saved = {(k if naming == "mmaction" else legacy_name(k)): v for k, v in expected.items()}
     assert (naming == "mmaction") == ("conv1.conv.weight" in saved)
     saved.update({"fc.weight": torch.zeros(1000, 512), "fc.bias": torch.zeros(1000)})  # as torchvision saves
     path = tmp_path / "resnet18.pth"
@@ -162,33 +132,33 @@ def test_without_norm_eval_bn_trains():
     model = ResNet(18).train()
     before = bn_state(model)
     model(torch.randn(2, 3, 32, 32))
-    assert not torch.equal(before["bn1.running_mean"], model.bn1.running_mean)
+    assert not torch.equal(before["conv1.bn.running_mean"], model.conv1.bn.running_mean)
 
 
 def test_frozen_stages_freeze_stem_and_first_stages():
     model = ResNet(18, frozen_stages=1)
     model.train()
-    frozen = [n for n, _ in model.named_parameters() if n.startswith(("conv1.", "bn1.", "layer1."))]
+    frozen = [n for n, _ in model.named_parameters() if n.startswith(("conv1.", "layer1."))]
     assert frozen and all(not p.requires_grad for n, p in model.named_parameters() if n in frozen)
     assert all(p.requires_grad for n, p in model.named_parameters() if n not in frozen)
-    assert not model.bn1.training and not model.layer1.training and model.layer2.training
+    assert not model.conv1.bn.training and not model.layer1.training and model.layer2.training
     before = {k: v.clone() for k, v in model.state_dict().items()}
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
     model(torch.randn(2, 3, 32, 32)).sum().backward()
     optimizer.step()
     after = model.state_dict()
-    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith(("conv1.", "bn1.", "layer1.")))
-    assert not torch.equal(before["layer2.0.conv1.weight"], after["layer2.0.conv1.weight"])
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith(("conv1.", "layer1.")))
+    assert not torch.equal(before["layer2.0.conv1.conv.weight"], after["layer2.0.conv1.conv.weight"])
 
 
 def test_partial_bn_freezes_every_bn_but_the_first():
     model = ResNet(18, partial_bn=True)
     model.train()
     bns = [m for m in model.modules() if isinstance(m, _BatchNorm)]
-    assert bns[0] is model.bn1 and bns[0].training and bns[0].weight.requires_grad
+    assert bns[0] is model.conv1.bn and bns[0].training and bns[0].weight.requires_grad
     assert all(not m.training and not m.weight.requires_grad and not m.bias.requires_grad for m in bns[1:])
     model.eval()
-    assert not model.bn1.training
+    assert not model.conv1.bn.training
 
 
 def test_with_cp_gives_the_same_outputs_and_gradients():
@@ -200,7 +170,7 @@ def test_with_cp_gives_the_same_outputs_and_gradients():
     for model in (plain, checkpointed):
         out = model.train()(x)
         out.square().mean().backward()
-        grads.append((out.detach(), model.layer2[0].conv1.weight.grad.clone()))
+        grads.append((out.detach(), model.layer2[0].conv1.conv.weight.grad.clone()))
     torch.testing.assert_close(grads[0][0], grads[1][0])
     torch.testing.assert_close(grads[0][1], grads[1][1])
 

@@ -4,7 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from vidrun.models.backbones.resnet3d import BasicBlock3d, Bottleneck3d, ResNet3d, ResNet3dSlowOnly
+from vidrun.models.backbones.resnet3d import ResNet3d
+from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
+from vidrun.models.layers import BasicBlock3d, Bottleneck3d
+from vidrun.models.legacy_keys import legacy_name
 from vidrun.models.registries import BACKBONES
 
 I3D_INFLATE = ((1, 1, 1), (1, 0, 1, 0), (1, 0, 1, 0, 1, 0), (0, 1, 0))
@@ -39,13 +42,13 @@ def test_slowonly_config_from_mmaction_builds_and_keeps_time():
                conv1_stride_t=1, pool1_stride_t=1, inflate=(0, 0, 1, 1), norm_eval=False)
     model = BACKBONES.build(cfg)
     assert isinstance(model, ResNet3dSlowOnly) and isinstance(model.pool2, nn.Identity)
-    assert model.conv1.kernel_size == (1, 7, 7)
-    assert [m.conv1.kernel_size for m in (model.layer2[0], model.layer3[0])] == [(1, 1, 1), (3, 1, 1)]
+    assert model.conv1.conv.kernel_size == (1, 7, 7)
+    assert [m.conv1.conv.kernel_size for m in (model.layer2[0], model.layer3[0])] == [(1, 1, 1), (3, 1, 1)]
     assert run(model).shape == (1, 2048, 8, 2, 2)
 
 
 def kernels(model: ResNet3d, convs=("conv1", "conv2")):
-    return [[tuple(getattr(block, c).kernel_size for c in convs) for block in getattr(model, name)]
+    return [[tuple(getattr(block, c).conv.kernel_size for c in convs) for block in getattr(model, name)]
             for name in model.res_layers]
 
 
@@ -53,7 +56,7 @@ def test_i3d_inflate_pattern_sets_bottleneck_kernels_per_block():
     model = ResNet3d(50, base_channels=8, inflate=I3D_INFLATE)
     on, off = ((3, 1, 1), (1, 3, 3)), ((1, 1, 1), (1, 3, 3))
     assert kernels(model) == [[on, on, on], [on, off, on, off], [on, off, on, off, on, off], [off, on, off]]
-    assert all(block.conv3.kernel_size == (1, 1, 1) for name in model.res_layers for block in getattr(model, name))
+    assert all(block.conv3.conv.kernel_size == (1, 1, 1) for name in model.res_layers for block in getattr(model, name))
 
 
 def test_3x3x3_style_and_basic_blocks():
@@ -66,8 +69,8 @@ def test_3x3x3_style_and_basic_blocks():
 
 def test_caffe_style_strides_the_first_conv():
     pytorch, caffe = (ResNet3d(50, base_channels=8, style=s).layer2[0] for s in ("pytorch", "caffe"))
-    assert (pytorch.conv1.stride, pytorch.conv2.stride) == ((1, 1, 1), (1, 2, 2))
-    assert (caffe.conv1.stride, caffe.conv2.stride) == ((1, 2, 2), (1, 1, 1))
+    assert (pytorch.conv1.conv.stride, pytorch.conv2.conv.stride) == ((1, 1, 1), (1, 2, 2))
+    assert (caffe.conv1.conv.stride, caffe.conv2.conv.stride) == ((1, 2, 2), (1, 1, 1))
 
 
 def test_out_indices_temporal_strides_and_dilations():
@@ -75,7 +78,7 @@ def test_out_indices_temporal_strides_and_dilations():
                      spatial_strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2), with_pool2=False)
     shapes = [tuple(out.shape) for out in run(model)]
     assert shapes == [(1, 8, 8, 16, 16), (1, 16, 8, 8, 8), (1, 32, 4, 4, 4), (1, 64, 4, 4, 4)]
-    assert model.layer4[0].conv1.dilation == (1, 2, 2) and model.feat_dim == 64
+    assert model.layer4[0].conv1.conv.dilation == (1, 2, 2) and model.feat_dim == 64
 
 
 def test_with_cp_gives_the_same_output_and_gradients():
@@ -89,42 +92,43 @@ def test_with_cp_gives_the_same_output_and_gradients():
     for out in outs:
         out.backward()
     assert torch.allclose(outs[0], outs[1])
-    assert torch.allclose(plain.conv1.weight.grad, checkpointed.conv1.weight.grad, atol=1e-6)
+    assert torch.allclose(plain.conv1.conv.weight.grad, checkpointed.conv1.conv.weight.grad, atol=1e-6)
 
 
 def test_norm_eval_keeps_batchnorm_statistics_in_training():
     model = ResNet3d(18, base_channels=8, norm_eval=True).train()
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm3d)]
     assert norms and not any(m.training for m in norms) and model.layer1[0].conv1.training
-    before = model.bn1.running_mean.clone()
+    before = model.conv1.bn.running_mean.clone()
     model(torch.randn(2, 3, 4, 32, 32))
-    assert torch.equal(before, model.bn1.running_mean)
+    assert torch.equal(before, model.conv1.bn.running_mean)
 
 
 def test_frozen_stages_stop_the_stem_and_early_layers():
     model = ResNet3d(18, base_channels=8, frozen_stages=1)
-    frozen = [model.conv1, model.bn1, model.layer1]
+    frozen = [model.conv1, model.layer1]
     assert not any(p.requires_grad for m in frozen for p in m.parameters())
     assert all(p.requires_grad for p in model.layer2.parameters())
     model.train()
-    assert not model.bn1.training and not model.layer1[0].bn1.training and model.layer2[0].bn1.training
+    assert not model.conv1.bn.training and not model.layer1[0].conv1.bn.training
+    assert model.layer2[0].conv1.bn.training
 
 
-@pytest.mark.parametrize("depth, last", [(18, "bn2"), (50, "bn3")])
+@pytest.mark.parametrize("depth, last", [(18, "conv2"), (50, "conv3")])
 def test_zero_init_residual_zeroes_each_blocks_last_norm(depth, last):
     for zero in (True, False):
         model = ResNet3d(depth, base_channels=8, zero_init_residual=zero)
         model.init_weights()
-        weights = [getattr(block, last).weight for name in model.res_layers for block in getattr(model, name)]
+        weights = [getattr(block, last).bn.weight for name in model.res_layers for block in getattr(model, name)]
         assert all(torch.all(w == (0.0 if zero else 1.0)) for w in weights)
-        assert torch.all(model.bn1.weight == 1.0)
+        assert torch.all(model.conv1.bn.weight == 1.0)
 
 
-def test_3d_weights_load_with_either_naming(tmp_path, to_mmaction_names):
+def test_3d_weights_load_with_either_naming(tmp_path):
     source = ResNet3d(18, base_channels=8)
     source.init_weights()
-    renamed = to_mmaction_names(source.state_dict())
-    assert {"conv1.bn.weight", "layer2.0.conv2.bn.weight", "layer2.0.downsample.conv.weight"} <= set(renamed)
+    renamed = {legacy_name(k): v for k, v in source.state_dict().items()}  # an earlier vidrun's names
+    assert {"bn1.weight", "layer2.0.bn2.weight", "layer2.0.downsample.0.weight"} <= set(renamed)
     for i, state in enumerate((source.state_dict(), {f"backbone.{k}": v for k, v in renamed.items()})):
         torch.save(state, tmp_path / f"{i}.pth")
         model = ResNet3d(18, base_channels=8, pretrained=str(tmp_path / f"{i}.pth"), pretrained2d=False)

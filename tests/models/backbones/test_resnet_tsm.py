@@ -7,6 +7,8 @@ from torch import nn
 
 from vidrun.models.backbones.resnet import ResNet
 from vidrun.models.backbones.resnet_tsm import ResNetTSM, TemporalShift, match_wrapped_keys, unwrap_name
+from vidrun.models.layers import TemporalPool
+from vidrun.models.legacy_keys import legacy_name
 from vidrun.models.registries import BACKBONES
 
 
@@ -58,19 +60,19 @@ def test_output_is_per_frame():
 
 def test_blockres_wraps_each_first_conv_and_block_wraps_each_block():
     blockres = ResNetTSM(18, num_segments=4, shift_div=4)
-    assert all(isinstance(b.conv1, TemporalShift) for n in blockres.res_layers for b in getattr(blockres, n))
-    assert blockres.layer1[0].conv1.num_segments == 4 and blockres.layer1[0].conv1.shift_div == 4
-    assert "layer1.0.conv1.net.weight" in blockres.state_dict()
+    assert all(isinstance(b.conv1.conv, TemporalShift) for n in blockres.res_layers for b in getattr(blockres, n))
+    assert blockres.layer1[0].conv1.conv.num_segments == 4 and blockres.layer1[0].conv1.conv.shift_div == 4
+    assert "layer1.0.conv1.conv.net.weight" in blockres.state_dict()
     block = ResNetTSM(18, shift_place="block")
     assert all(isinstance(b, TemporalShift) for n in block.res_layers for b in getattr(block, n))
-    assert "layer1.0.net.conv1.weight" in block.state_dict()
+    assert "layer1.0.net.conv1.conv.weight" in block.state_dict()
     plain = ResNetTSM(18, is_shift=False)
     assert not any(isinstance(m, TemporalShift) for m in plain.modules())
 
 
 def test_deep_resnets_shift_every_other_block_as_mmaction2_does():
     model = ResNetTSM(101)
-    shifted = [isinstance(b.conv1, TemporalShift) for b in model.layer3]
+    shifted = [isinstance(b.conv1.conv, TemporalShift) for b in model.layer3]
     assert shifted == [i % 2 == 0 for i in range(23)]
 
 
@@ -84,14 +86,16 @@ def test_match_wrapped_keys():
         match_wrapped_keys({"layer1.0.conv1.weight": 1, "layer1.0.conv1.net.weight": 2}, own)
 
 
+@pytest.mark.parametrize("naming", ["mmaction", "torchvision"])
 @pytest.mark.parametrize("shift_place", ["blockres", "block"])
-def test_resnet_weights_load_into_resnet_tsm(tmp_path, caplog, shift_place):
+def test_resnet_weights_load_into_resnet_tsm(tmp_path, caplog, shift_place, naming):
     gen = torch.Generator().manual_seed(0)
     resnet = ResNet(18)
     expected = {k: torch.randn(v.shape, generator=gen) if v.is_floating_point() else v
                 for k, v in resnet.state_dict().items()}
     resnet.load_state_dict(expected)
-    torch.save(resnet.state_dict(), tmp_path / "resnet18.pth")
+    rename = legacy_name if naming == "torchvision" else str
+    torch.save({rename(k): v for k, v in resnet.state_dict().items()}, tmp_path / "resnet18.pth")
     model = ResNetTSM(18, pretrained=str(tmp_path / "resnet18.pth"), shift_place=shift_place)
     with caplog.at_level(logging.WARNING, logger="vidrun"):
         model.init_weights()
@@ -117,15 +121,30 @@ def test_time_reversal_changes_tsm_features_but_only_permutes_resnet_ones():
 
 def test_frozen_stages_reach_the_wrapped_convolutions():
     model = ResNetTSM(18, frozen_stages=1).train()
-    assert not model.layer1[0].conv1.net.weight.requires_grad
-    assert model.layer2[0].conv1.net.weight.requires_grad
+    assert not model.layer1[0].conv1.conv.net.weight.requires_grad
+    assert model.layer2[0].conv1.conv.net.weight.requires_grad
+
+
+def test_temporal_pool_halves_the_frames_before_layer2_and_shifts_over_half():
+    model = ResNetTSM(18, num_segments=4, temporal_pool=True).eval()
+    assert isinstance(model.layer2, TemporalPool) and "layer2.net.0.conv1.conv.net.weight" in model.state_dict()
+    assert model.layer1[0].conv1.conv.num_segments == 4
+    assert [model.layer2.net[0].conv1.conv.num_segments, model.layer4[0].conv1.conv.num_segments] == [2, 2]
+    with torch.no_grad():
+        assert model(torch.randn(2 * 4, 3, 32, 32)).shape == (2 * 2, 512, 1, 1)
+
+
+def test_temporal_pool_takes_the_max_of_each_frame_and_its_neighbours_with_stride_2():
+    values = torch.tensor([3.0, 1.0, 4.0, 1.0, 5.0, 9.0]).view(6, 1, 1, 1)  # one clip of 6 frames
+    pooled = TemporalPool(nn.Identity(), num_segments=6)(values).flatten().tolist()
+    assert pooled == [3.0, 4.0, 9.0]  # windows (pad, 3, 1), (1, 4, 1), (1, 5, 9)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(shift_place="x"), r"shift_place must be one of \('blockres', 'block'\), not 'x'"),
     (dict(non_local=(0, 1, 0, 0)), "non-local blocks, which vidrun does not support"),
     (dict(non_local=((0, 0), (1, 0, 1, 0), (0,), (0,))), "not support"),
-    (dict(temporal_pool=True), "temporal_pool=True is not supported"),
+    (dict(temporal_pool=True, num_segments=5), "num_segments must be even, not 5"),
     (dict(num_segments=0), "num_segments"),
     (dict(depth=42), "depth must be one of"),
 ])

@@ -23,6 +23,23 @@ def test_head_shapes_and_init(head, x, args, shape):
     assert head(x, *args).shape == shape
 
 
+def test_tsm_head_groups_its_own_num_segments_as_mmaction2():
+    # MMAction2 groups by num_segments whatever num_segs and is_shift say; by half with temporal_pool.
+    x = torch.randn(12, 8, 2, 2)
+    for is_shift in (True, False):
+        head = TSMHead(5, 8, num_segments=3, is_shift=is_shift, dropout_ratio=0).eval()
+        assert head(x, 6).shape == (4, 5)
+        torch.testing.assert_close(head(x, 6), head.fc_cls(x.mean((2, 3))).view(4, 3, 5).mean(1))
+    pooled = TSMHead(5, 8, num_segments=6, temporal_pool=True).eval()
+    assert pooled(x, 6).shape == (4, 5)
+
+
+def test_x3d_head_pools_by_max_on_request():
+    head = X3DHead(5, 8, spatial_type="max", dropout_ratio=0).eval()
+    x = torch.randn(2, 8, 2, 3, 3)
+    torch.testing.assert_close(head(x), head.fc2(head.relu(head.fc1(x.amax((2, 3, 4))))))
+
+
 def test_fc_init_uses_init_std():
     torch.manual_seed(0)
     head = TSNHead(400, 2048, init_std=0.01)

@@ -1,7 +1,8 @@
 """Backbones, registered in `BACKBONES`."""
 from vidrun.models.backbones.c3d import C3D
 from vidrun.models.backbones.resnet import ResNet
-from vidrun.models.backbones.resnet3d import ResNet3d, ResNet3dSlowOnly
+from vidrun.models.backbones.resnet3d import ResNet3d
+from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
 from vidrun.models.backbones.x3d import X3D
 

@@ -5,10 +5,10 @@ and divided by `kt`, so that on a clip of identical frames the 3D convolution co
 on one frame (away from the temporal padding). Tensors of the same shape (norm parameters and buffers, biases,
 1-frame kernels saved as 3D) are copied.
 
-Keys are matched by name after normalising both naming schemes to torchvision's: `conv1`, `bn1`,
-`layerK.i.convJ` / `bnJ`, `layerK.i.downsample.0` / `.1`. MMAction2 wraps each conv and its norm in a
-ConvModule (`conv1.conv.weight`, `layer1.0.conv1.bn.weight`, `downsample.conv.weight`); `RESNET_KEY_REVISIONS`
-turns those names into torchvision's, and can be given to `revise_state_dict_keys` for whole checkpoints too.
+Keys are matched by name. The 3D model carries MMAction2's ConvModule names (`conv1.conv.weight`,
+`layer1.0.conv1.bn.weight`, `downsample.conv.weight`); a 2D file with the same names (an MMAction2 TSN
+checkpoint) matches directly, and torchvision's names (`conv1.weight`, `bn1.*`, `layer1.0.bn1.*`,
+`downsample.0` / `.1`) are first mapped onto them by `vidrun.models.legacy_keys`.
 """
 from __future__ import annotations
 
@@ -19,16 +19,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from vidrun.models.legacy_keys import rename_legacy_keys
 from vidrun.models.pretrained import read_weights
-from vidrun.runner.checkpoint import revise_state_dict_keys
 
-# `(^|\.)` keeps a prefix such as `backbone.`; a ConvModule's norm `convJ.bn` is torchvision's `bnJ`.
-RESNET_KEY_REVISIONS = (
-    (r"(^|\.)conv(\d)\.conv\.", r"\1conv\2."),
-    (r"(^|\.)conv(\d)\.bn\.", r"\1bn\2."),
-    (r"(^|\.)downsample\.conv\.", r"\1downsample.0."),
-    (r"(^|\.)downsample\.bn\.", r"\1downsample.1."),
-)
 # The ImageNet classifier of a 2D file has no place in a backbone; leaving it out is expected, not a warning.
 CLASSIFIER_PREFIX = "fc."
 _SHOWN = 12
@@ -62,11 +55,6 @@ def _shorten(keys: list[str]) -> str:
     return ", ".join(keys[:_SHOWN]) + more
 
 
-def normalise_resnet_keys(state_dict: dict) -> OrderedDict:
-    """`state_dict` with MMAction2's ConvModule names turned into torchvision's (others left as they are)."""
-    return revise_state_dict_keys(state_dict, RESNET_KEY_REVISIONS)
-
-
 def inflate_tensor(weight_2d: torch.Tensor, like: torch.Tensor) -> torch.Tensor | None:
     """`weight_2d` shaped like `like`: copied when the shapes agree, inflated along dim 2 (repeated and divided
     by the temporal size) when `like` is its 3D version; None when neither fits."""
@@ -98,11 +86,13 @@ def inflate_state_dict(state_dict_2d: dict, state_dict_3d: dict) -> tuple[Ordere
 
 def inflate_weights(model: nn.Module, state_dict_2d: dict, source: str = "the 2D weights",
                     logger: logging.Logger | None = None) -> InflationReport:
-    """Inflate `state_dict_2d` (torchvision or MMAction2 names) into `model` in place and return the report.
+    """Inflate `state_dict_2d` (torchvision or MMAction2 names) into `model` in place and return the report
+    (its keys under the model's names).
 
     Everything left out is logged as one warning (on the `vidrun` logger unless `logger` is given); the 2D
     classifier's `fc.*` keys, always unused, are only mentioned at INFO level."""
-    inflated, report = inflate_state_dict(normalise_resnet_keys(state_dict_2d), model.state_dict())
+    own = model.state_dict()
+    inflated, report = inflate_state_dict(rename_legacy_keys(state_dict_2d, own.keys())[0], own)
     model.load_state_dict(inflated, strict=False)
     logger = logger or _log
     problems = report.problems()

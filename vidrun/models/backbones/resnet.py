@@ -1,9 +1,9 @@
-"""2D ResNet (He et al. 2016) as MMAction2 0.x's `ResNet` backbone, with torchvision's parameter names.
+"""2D ResNet (He et al. 2016) as MMAction2 0.x's `ResNet` backbone, with MMAction2's parameter names.
 
-Modules are named as in torchvision (`conv1`, `bn1`, `layer1.0.conv1`, `layer1.0.downsample.0`, ...), so an
-ImageNet state dict saved from torchvision loads by plain key matching. Files written by MMAction2 (whose
-ConvModules give `conv1.conv.weight`, `layer1.0.conv1.bn.weight`, `downsample.conv.weight`, ...) load too: their
-keys are translated by `convert_mmaction_keys`, which leaves torchvision names alone.
+Every convolution is a `ConvModule` (`conv1.conv`, `conv1.bn`, `layer1.0.conv2.conv`, `downsample.conv`, ...), so
+MMAction2's TSN checkpoints load key for key. torchvision's ImageNet files (`conv1.weight`, `bn1.*`,
+`layer1.0.downsample.0.*`, ...) load too: those are the earlier names that `vidrun.models.legacy_keys` maps, and
+the backbone accepts them in any `load_state_dict` (checkpoints written by an earlier vidrun included).
 """
 from __future__ import annotations
 
@@ -12,133 +12,18 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import torch
-import torch.utils.checkpoint as cp
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from vidrun.models.layers import build_activation_layer, build_conv_layer, build_norm_layer
+from vidrun.models.layers import BasicBlock, Bottleneck, ConvModule, make_res_layer
+from vidrun.models.layers.resnet_blocks import check_style
+from vidrun.models.legacy_keys import accept_legacy_keys, rename_legacy_keys
 from vidrun.models.pretrained import read_weights
 from vidrun.models.registries import BACKBONES
 from vidrun.models.weight_init import init_conv_and_norm
-from vidrun.runner.checkpoint import load_state_dict, revise_state_dict_keys
+from vidrun.runner.checkpoint import load_state_dict
 
 _log = logging.getLogger("vidrun")
-
-# MMAction2 (ConvModule) name → torchvision name. A lookahead ends each match at a '.' or the end of the key, so
-# the module paths in a state dict's `_metadata` are translated too. Wrappers in between (`conv1.conv.net.weight`
-# of MMAction2's TSM) keep their place: `conv1.net.weight`.
-MMACTION_KEY_REVISIONS = (
-    (r"(^|\.)conv(\d)\.conv(?=\.|$)", r"\1conv\2"),
-    (r"(^|\.)conv(\d)\.bn(?=\.|$)", r"\1bn\2"),
-    (r"(^|\.)downsample\.conv(?=\.|$)", r"\1downsample.0"),
-    (r"(^|\.)downsample\.bn(?=\.|$)", r"\1downsample.1"),
-)
-
-
-def convert_mmaction_keys(state_dict: dict) -> OrderedDict:
-    """`state_dict` with MMAction2 ResNet names turned into torchvision's (`conv1.conv.weight` → `conv1.weight`,
-    `conv1.bn.*` → `bn1.*`, `layerX.Y.convN.bn.*` → `layerX.Y.bnN.*`, `downsample.conv/bn` → `downsample.0/1`).
-    Torchvision names pass unchanged; two keys ending on the same name is a ValueError."""
-    return revise_state_dict_keys(state_dict, MMACTION_KEY_REVISIONS)
-
-
-def _check_style(style: str, owner: str) -> None:
-    if style not in ("pytorch", "caffe"):
-        raise ValueError(f"{owner}: style must be 'pytorch' or 'caffe', not {style!r}")
-
-
-def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, dilation: int = 1,
-          conv_cfg: dict | None = None) -> nn.Module:
-    padding = dilation * (kernel_size - 1) // 2
-    return build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                            dilation=dilation, bias=False, dims=2)
-
-
-class _Block(nn.Module):
-    """What both blocks share: the residual forward and gradient checkpointing (`with_cp`), which recomputes
-    the block's activations in the backward pass instead of keeping them (training only)."""
-
-    expansion = 1
-
-    def _residual(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def _inner_forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self._residual(x) + identity
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and self.training and torch.is_grad_enabled():
-            out = cp.checkpoint(self._inner_forward, x, use_reentrant=False)
-        else:
-            out = self._inner_forward(x)
-        return self.relu(out)
-
-
-class BasicBlock(_Block):
-    """Two 3×3 convolutions; the stride is on the first whatever the `style`, as in MMAction2."""
-
-    expansion = 1
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, dilation: int = 1,
-                 downsample: nn.Module | None = None, style: str = "pytorch", conv_cfg: dict | None = None,
-                 norm_cfg: dict | None = None, act_cfg: dict | None = None, with_cp: bool = False):
-        super().__init__()
-        _check_style(style, "BasicBlock")
-        self.conv1 = _conv(inplanes, planes, 3, stride, dilation, conv_cfg)
-        self.bn1 = build_norm_layer(norm_cfg or {"type": "BN2d"}, planes, dims=2)
-        self.conv2 = _conv(planes, planes, 3, 1, 1, conv_cfg)
-        self.bn2 = build_norm_layer(norm_cfg or {"type": "BN2d"}, planes, dims=2)
-        self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
-        self.style, self.stride, self.dilation, self.with_cp = style, stride, dilation, with_cp
-
-    def _residual(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        return self.bn2(self.conv2(out))
-
-
-class Bottleneck(_Block):
-    """1×1 → 3×3 → 1×1 (×4 channels). 'pytorch' style strides the 3×3 convolution, 'caffe' the first 1×1."""
-
-    expansion = 4
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, dilation: int = 1,
-                 downsample: nn.Module | None = None, style: str = "pytorch", conv_cfg: dict | None = None,
-                 norm_cfg: dict | None = None, act_cfg: dict | None = None, with_cp: bool = False):
-        super().__init__()
-        _check_style(style, "Bottleneck")
-        conv1_stride, conv2_stride = (1, stride) if style == "pytorch" else (stride, 1)
-        norm_cfg = norm_cfg or {"type": "BN2d"}
-        self.conv1 = _conv(inplanes, planes, 1, conv1_stride, 1, conv_cfg)
-        self.bn1 = build_norm_layer(norm_cfg, planes, dims=2)
-        self.conv2 = _conv(planes, planes, 3, conv2_stride, dilation, conv_cfg)
-        self.bn2 = build_norm_layer(norm_cfg, planes, dims=2)
-        self.conv3 = _conv(planes, planes * self.expansion, 1, 1, 1, conv_cfg)
-        self.bn3 = build_norm_layer(norm_cfg, planes * self.expansion, dims=2)
-        self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
-        self.style, self.stride, self.dilation, self.with_cp = style, stride, dilation, with_cp
-
-    def _residual(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        return self.bn3(self.conv3(out))
-
-
-def make_res_layer(block: type[_Block], inplanes: int, planes: int, blocks: int, stride: int = 1,
-                   dilation: int = 1, **block_kwargs) -> nn.Sequential:
-    """One stage: `blocks` blocks, the first taking the stride and, when the shape changes, a 1×1
-    projection shortcut (`downsample.0` conv, `downsample.1` norm)."""
-    downsample = None
-    if stride != 1 or inplanes != planes * block.expansion:
-        downsample = nn.Sequential(
-            _conv(inplanes, planes * block.expansion, 1, stride, 1, block_kwargs.get("conv_cfg")),
-            build_norm_layer(block_kwargs.get("norm_cfg") or {"type": "BN2d"}, planes * block.expansion, dims=2))
-    layers = [block(inplanes, planes, stride, dilation, downsample, **block_kwargs)]
-    layers += [block(planes * block.expansion, planes, 1, dilation, None, **block_kwargs)
-               for _ in range(1, blocks)]
-    return nn.Sequential(*layers)
 
 
 @BACKBONES.register_module()
@@ -180,6 +65,7 @@ class ResNet(nn.Module):
         self._make_stages()
         self.feat_dim = self.block.expansion * 64 * 2 ** (len(self.stage_blocks) - 1)
         self._freeze_stages()
+        accept_legacy_keys(self)
 
     def _check_args(self, depth: int, num_stages: int, out_indices: Sequence[int], strides: Sequence[int],
                     dilations: Sequence[int], style: str, frozen_stages: int) -> None:
@@ -194,15 +80,14 @@ class ResNet(nn.Module):
         if not out_indices or not all(0 <= i < num_stages for i in out_indices):
             raise ValueError(f"{name}: out_indices {tuple(out_indices)} must be stage indices in "
                              f"0..{num_stages - 1}")
-        _check_style(style, name)
+        check_style(style, name)
         if not -1 <= frozen_stages <= num_stages:
             raise ValueError(f"{name}: frozen_stages must be -1 (none) to {num_stages}, not {frozen_stages}")
 
     def _make_stem(self) -> None:
-        self.conv1 = build_conv_layer(self.conv_cfg, self.in_channels, 64, 7, stride=2, padding=3, bias=False,
-                                      dims=2)
-        self.bn1 = build_norm_layer(self.norm_cfg, 64, dims=2)
-        self.relu = build_activation_layer(self.act_cfg)
+        """conv1 (a 7×7 stride-2 ConvModule: conv, norm, activation) and a 3×3 stride-2 max pool."""
+        self.conv1 = ConvModule(self.in_channels, 64, 7, 2, 3, bias=False, conv_cfg=self.conv_cfg,
+                                norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
 
     def _make_stages(self) -> None:
@@ -218,7 +103,7 @@ class ResNet(nn.Module):
             inplanes = planes * self.block.expansion
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.maxpool(self.conv1(x))
         outs = []
         for i, name in enumerate(self.res_layers):
             x = getattr(self, name)(x)
@@ -241,18 +126,20 @@ class ResNet(nn.Module):
                             f"not {type(self.pretrained).__name__}")
 
     def convert_weights(self, state_dict: dict) -> OrderedDict:
-        """A weights file's state dict under this model's names: MMAction2 names translated, and torchvision's
-        classifier (`fc.*`, which a backbone has no use for) left out. Subclasses extend this."""
+        """A weights file's state dict under this model's names: torchvision's (and earlier vidrun's) names
+        mapped onto MMAction2's, and torchvision's classifier (`fc.*`, which a backbone has no use for) left
+        out. Subclasses extend this."""
         classifier = [k for k in state_dict if k.startswith("fc.")]
         if classifier:
             _log.info("%s: ignoring the classifier in the weights file: %s", type(self).__name__,
                       ", ".join(classifier))
-        return convert_mmaction_keys(OrderedDict((k, v) for k, v in state_dict.items() if k not in classifier))
+        kept = OrderedDict((k, v) for k, v in state_dict.items() if k not in classifier)
+        return rename_legacy_keys(kept, self.state_dict().keys())[0]
 
     def _freeze_stages(self) -> None:
         """Stem and stages 1..frozen_stages: eval mode and no gradients."""
         if self.frozen_stages >= 0:
-            for module in (self.conv1, self.bn1):
+            for module in (self.conv1,):
                 module.eval()
                 for param in module.parameters():
                     param.requires_grad = False

@@ -1,125 +1,30 @@
-"""3D ResNets for clips `[N, C, T, H, W]`: I3D (2D ImageNet weights inflated) and SlowOnly, with MMAction2 0.x's
-constructor arguments so its configs run unchanged.
+"""3D ResNets for clips `[N, C, T, H, W]` (I3D: 2D ImageNet weights inflated), with MMAction2 0.x's constructor
+arguments so its configs run unchanged.
 
-Modules carry torchvision's names (`conv1`, `bn1`, `layerK.i.convJ` / `bnJ`, `downsample.0` / `.1`) so that
-2D weights inflate key for key; `inflate.RESNET_KEY_REVISIONS` maps MMAction2's ConvModule names onto them.
-Kernels follow MMAction2: an inflated Bottleneck3d has conv1 (3,1,1) and conv2 (1,3,3) with '3x1x1', conv1
-(1,1,1) and conv2 (3,3,3) with '3x3x3'; an inflated BasicBlock3d has (3,3,3) for both convs whatever the
-inflate_style; a block that is not inflated keeps a 1-frame kernel everywhere.
+Modules carry MMAction2's names (`conv1.conv`, `conv1.bn`, `layerK.i.convJ.conv` / `.bn`, `downsample.conv` /
+`.bn`), so its I3D and SlowOnly checkpoints load key for key; checkpoints of an earlier vidrun (torchvision-like
+names) load through `vidrun.models.legacy_keys`. The blocks (`BasicBlock3d`, `Bottleneck3d`) live in
+`vidrun.models.layers`, with the kernel rule of each `inflate` / `inflate_style`.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.utils.checkpoint import checkpoint
 
-from vidrun.models.backbones.inflate import inflate_from_file, normalise_resnet_keys
-from vidrun.models.layers import build_activation_layer, build_conv_layer, build_norm_layer
-from vidrun.models.pretrained import read_weights
 from vidrun.models.backbones.freezing import freeze, norms_to_eval
+from vidrun.models.backbones.inflate import inflate_from_file
+from vidrun.models.layers import BasicBlock3d, Bottleneck3d, ConvModule
+from vidrun.models.layers.resnet3d_blocks import Residual3d
+from vidrun.models.legacy_keys import accept_legacy_keys
+from vidrun.models.pretrained import read_weights
 from vidrun.models.registries import BACKBONES
 from vidrun.models.weight_init import constant_init, init_conv_and_norm
 from vidrun.runner.checkpoint import load_state_dict
 
 _log = logging.getLogger("vidrun")
-
-
-@dataclass(frozen=True)
-class Layers3d:
-    """How blocks build their layers (MMAction2's `conv_cfg` / `norm_cfg` / `act_cfg`; None means Conv3d,
-    BN3d and ReLU(inplace=True); convs have no bias) and whether they trade compute for memory with gradient
-    checkpointing (`with_cp`)."""
-
-    conv_cfg: dict | None = None
-    norm_cfg: dict | None = None
-    act_cfg: dict | None = None
-    with_cp: bool = False
-
-    def conv(self, cin: int, cout: int, kernel: Sequence[int], stride=1, dilation=1) -> nn.Module:
-        """A bias-free conv padded to keep sizes (`(k - 1) // 2 * dilation` on each axis)."""
-        dilation3 = (dilation,) * 3 if isinstance(dilation, int) else tuple(dilation)
-        padding = tuple((k - 1) // 2 * d for k, d in zip(kernel, dilation3))
-        return build_conv_layer(self.conv_cfg, cin, cout, tuple(kernel), stride=stride, padding=padding,
-                                dilation=dilation3, bias=False, dims=3)
-
-    def norm(self, channels: int) -> nn.Module:
-        return build_norm_layer(self.norm_cfg, channels, dims=3)
-
-    def act(self) -> nn.Module:
-        return build_activation_layer(self.act_cfg)
-
-
-class _Residual(nn.Module):
-    """`act(branch(x) + shortcut(x))`; the sum is recomputed in backward when `with_cp` and x needs grad.
-    `last_norm` names the norm whose weight `zero_init_residual` zeroes, making the block start as identity."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return self.relu(checkpoint(self._residual, x, use_reentrant=False))
-        return self.relu(self._residual(x))
-
-    def _residual(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self._branch(x) + identity
-
-
-class BasicBlock3d(_Residual):
-    """Two 3×3 convs (3×3×3 when inflated, 1×3×3 otherwise); conv1 carries the stride and the dilation.
-    `style` and `inflate_style` are accepted for MMAction2's signature and do not change this block."""
-
-    expansion, last_norm = 1, "bn2"
-
-    def __init__(self, inplanes: int, planes: int, spatial_stride: int = 1, temporal_stride: int = 1,
-                 dilation: int = 1, downsample: nn.Module | None = None, style: str = "pytorch",
-                 inflate: bool = True, inflate_style: str = "3x1x1", layers: Layers3d | None = None):
-        super().__init__()
-        layers = layers or Layers3d()
-        kernel = (3, 3, 3) if inflate else (1, 3, 3)
-        self.conv1 = layers.conv(inplanes, planes, kernel, (temporal_stride, spatial_stride, spatial_stride),
-                                 dilation=(1, dilation, dilation))
-        self.bn1 = layers.norm(planes)
-        self.conv2 = layers.conv(planes, planes, kernel)
-        self.bn2 = layers.norm(planes)
-        self.relu = layers.act()
-        self.downsample = downsample
-        self.with_cp = layers.with_cp
-
-    def _branch(self, x: torch.Tensor) -> torch.Tensor:
-        return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
-
-
-class Bottleneck3d(_Residual):
-    """1×1 → 3×3 → 1×1 (×4 channels). With style 'pytorch' conv2 carries the strides, with 'caffe' conv1."""
-
-    expansion, last_norm = 4, "bn3"
-    kernels = {"3x1x1": ((3, 1, 1), (1, 3, 3)), "3x3x3": ((1, 1, 1), (3, 3, 3)), None: ((1, 1, 1), (1, 3, 3))}
-
-    def __init__(self, inplanes: int, planes: int, spatial_stride: int = 1, temporal_stride: int = 1,
-                 dilation: int = 1, downsample: nn.Module | None = None, style: str = "pytorch",
-                 inflate: bool = True, inflate_style: str = "3x1x1", layers: Layers3d | None = None):
-        super().__init__()
-        layers = layers or Layers3d()
-        kernel1, kernel2 = self.kernels[inflate_style if inflate else None]
-        stride = (temporal_stride, spatial_stride, spatial_stride)
-        stride1, stride2 = (1, stride) if style == "pytorch" else (stride, 1)
-        self.conv1 = layers.conv(inplanes, planes, kernel1, stride1)
-        self.bn1 = layers.norm(planes)
-        self.conv2 = layers.conv(planes, planes, kernel2, stride2, dilation=(1, dilation, dilation))
-        self.bn2 = layers.norm(planes)
-        self.conv3 = layers.conv(planes, planes * self.expansion, (1, 1, 1))
-        self.bn3 = layers.norm(planes * self.expansion)
-        self.relu = layers.act()
-        self.downsample = downsample
-        self.with_cp = layers.with_cp
-
-    def _branch(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        return self.bn3(self.conv3(out))
 
 
 ARCH_SETTINGS = {18: (BasicBlock3d, (2, 2, 2, 2)), 34: (BasicBlock3d, (3, 4, 6, 3)),
@@ -199,7 +104,10 @@ class ResNet3d(nn.Module):
         self.out_indices, self.frozen_stages = tuple(out_indices), frozen_stages
         self.norm_eval, self.zero_init_residual = norm_eval, zero_init_residual
         self.style, self.inflate_style = style, inflate_style
-        self._layers = Layers3d(conv_cfg, norm_cfg, act_cfg, with_cp)
+        self.conv_cfg = dict(conv_cfg or {"type": "Conv3d"})
+        self.norm_cfg = dict(norm_cfg or {"type": "BN3d", "requires_grad": True})
+        self.act_cfg = dict(act_cfg or {"type": "ReLU", "inplace": True})
+        self.with_cp = with_cp
         self._make_stem(in_channels, base_channels, tuple(conv1_kernel), (conv1_stride_t, conv1_stride_s),
                         (pool1_stride_t, pool1_stride_s) if with_pool1 else None)
         self.pool2 = nn.MaxPool3d((2, 1, 1), (2, 1, 1)) if with_pool2 else nn.Identity()
@@ -212,29 +120,34 @@ class ResNet3d(nn.Module):
             inplanes = planes * self.block.expansion
         self.feat_dim = inplanes
         self._freeze_stages()
+        accept_legacy_keys(self)
 
     def _make_stem(self, in_channels: int, channels: int, kernel: tuple, conv_stride: tuple,
                    pool_stride: tuple | None) -> None:
-        """conv1 → bn1 → relu → maxpool (1,3,3); strides given as (temporal, spatial)."""
-        (conv_t, conv_s), layers = conv_stride, self._layers
-        self.conv1 = layers.conv(in_channels, channels, kernel, (conv_t, conv_s, conv_s))
-        self.bn1 = layers.norm(channels)
-        self.relu = layers.act()
+        """conv1 (ConvModule: conv padded by (k - 1) // 2, norm, activation) → maxpool (1,3,3) padded (0,1,1);
+        strides given as (temporal, spatial)."""
+        conv_t, conv_s = conv_stride
+        self.conv1 = ConvModule(in_channels, channels, kernel, (conv_t, conv_s, conv_s),
+                                tuple((k - 1) // 2 for k in kernel), bias=False, dims=3, **self._cfgs())
         self.maxpool = (nn.MaxPool3d((1, 3, 3), (pool_stride[0], pool_stride[1], pool_stride[1]), (0, 1, 1))
                         if pool_stride else nn.Identity())
 
+    def _cfgs(self) -> dict:
+        return dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+
     def make_res_layer(self, inplanes: int, planes: int, inflate: Sequence[bool], spatial_stride: int,
                        temporal_stride: int, dilation: int) -> nn.Sequential:
-        """One stage of `len(inflate)` blocks; the first one strides, and projects the shortcut when the
-        strides or the channel count change."""
-        block, layers, out_planes = self.block, self._layers, planes * self.block.expansion
+        """One stage of `len(inflate)` blocks; the first one strides, and projects the shortcut (a ConvModule
+        without activation: `downsample.conv`, `downsample.bn`) when the strides or the channel count change."""
+        block, out_planes = self.block, planes * self.block.expansion
         # MMAction2 ignores temporal_stride here, which breaks the sum for a temporal-only stride.
-        downsample = None if (spatial_stride, temporal_stride, inplanes) == (1, 1, out_planes) else nn.Sequential(
-            layers.conv(inplanes, out_planes, (1, 1, 1), (temporal_stride, spatial_stride, spatial_stride)),
-            layers.norm(out_planes))
-        blocks = [block(inplanes, planes, spatial_stride, temporal_stride, dilation, downsample, self.style,
-                        inflate[0], self.inflate_style, layers)]
-        blocks += [block(out_planes, planes, 1, 1, dilation, None, self.style, flag, self.inflate_style, layers)
+        downsample = None if (spatial_stride, temporal_stride, inplanes) == (1, 1, out_planes) else ConvModule(
+            inplanes, out_planes, 1, (temporal_stride, spatial_stride, spatial_stride), bias=False, dims=3,
+            conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=None)
+        options = dict(style=self.style, inflate_style=self.inflate_style, with_cp=self.with_cp, **self._cfgs())
+        blocks = [block(inplanes, planes, spatial_stride, temporal_stride, dilation, downsample,
+                        inflate=inflate[0], **options)]
+        blocks += [block(out_planes, planes, 1, 1, dilation, None, inflate=flag, **options)
                    for flag in inflate[1:]]
         return nn.Sequential(*blocks)
 
@@ -243,19 +156,18 @@ class ResNet3d(nn.Module):
         init_conv_and_norm(self)
         if self.zero_init_residual:
             for module in self.modules():
-                if isinstance(module, _Residual):
-                    constant_init(getattr(module, module.last_norm), 0.0)
+                if isinstance(module, Residual3d):
+                    constant_init(getattr(module, module.last).norm, 0.0)
         owner = type(self).__name__
         if self.pretrained is not None and self.pretrained2d:
             inflate_from_file(self, self.pretrained, owner)
         elif self.pretrained is not None:
-            weights = normalise_resnet_keys(read_weights(self.pretrained, owner))
-            load_state_dict(self, weights, logger=_log, source=self.pretrained)
+            load_state_dict(self, read_weights(self.pretrained, owner), logger=_log, source=self.pretrained)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         if x.dim() != 5:
             raise ValueError(f"{type(self).__name__} expects clips [N, C, T, H, W], got shape {tuple(x.shape)}")
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.maxpool(self.conv1(x))
         outs = []
         for i, name in enumerate(self.res_layers):
             x = getattr(self, name)(x)
@@ -267,7 +179,7 @@ class ResNet3d(nn.Module):
 
     def _freeze_stages(self) -> None:
         """Stem (frozen_stages >= 0) and layer1..layer{frozen_stages}: eval mode, parameters without grad."""
-        freeze(([self.conv1, self.bn1] if self.frozen_stages >= 0 else []) + [
+        freeze(([self.conv1] if self.frozen_stages >= 0 else []) + [
             getattr(self, f"layer{i}") for i in range(1, self.frozen_stages + 1)])
 
     def train(self, mode: bool = True) -> ResNet3d:
@@ -277,19 +189,3 @@ class ResNet3d(nn.Module):
         if mode and self.norm_eval:
             norms_to_eval(self)
         return self
-
-
-@BACKBONES.register_module()
-class ResNet3dSlowOnly(ResNet3d):
-    """SlowOnly (Feichtenhofer et al. 2019): ResNet3d with a 1-frame stem, no temporal pooling and inflated
-    blocks in layer3 and layer4 only. `lateral` exists for MMAction2's configs; SlowFast's lateral
-    connections are not implemented, so it must be False."""
-
-    def __init__(self, depth: int, pretrained: str | None = None, lateral: bool = False,
-                 conv1_kernel: Sequence[int] = (1, 7, 7), conv1_stride_t: int = 1, pool1_stride_t: int = 1,
-                 inflate=(0, 0, 1, 1), with_pool2: bool = False, **kwargs):
-        if lateral:
-            raise ValueError("ResNet3dSlowOnly: lateral=True (SlowFast's lateral connections) is not supported; "
-                             "set lateral=False")
-        super().__init__(depth, pretrained, conv1_kernel=conv1_kernel, conv1_stride_t=conv1_stride_t,
-                         pool1_stride_t=pool1_stride_t, inflate=inflate, with_pool2=with_pool2, **kwargs)

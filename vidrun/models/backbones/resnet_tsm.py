@@ -2,10 +2,12 @@
 Understanding"), as MMAction2 0.x's `ResNetTSM`.
 
 The network sees frames `[N·num_segments, C, H, W]` (consecutive `num_segments` frames are one clip) and before
-some convolutions moves a fraction of the channels one frame back or forward in time, which mixes time at no
-extra parameters. Because the shift only wraps existing modules (`layer1.0.conv1` becomes a `TemporalShift` whose
-`net` is the convolution), ImageNet ResNet weights still fit: `convert_weights` maps `layer1.0.conv1.weight` to
-`layer1.0.conv1.net.weight`.
+some convolutions moves a fraction of the channels one frame back or forward in time (`TemporalShift`), which
+mixes time at no extra parameters. The shift only wraps existing modules, as MMAction2 does: with 'blockres'
+each block's first convolution (`layer1.0.conv1.conv` becomes a `TemporalShift` whose `net` is the convolution:
+key `layer1.0.conv1.conv.net.weight`), with 'block' each block (`layer1.0.net.conv1.conv.weight`). So plain
+ResNet weights still fit: `convert_weights` maps `layer1.0.conv1.conv.weight` (or torchvision's
+`layer1.0.conv1.weight`) to the shifted place.
 """
 from __future__ import annotations
 
@@ -13,52 +15,14 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-import torch
-from torch import nn
-
 from vidrun.models.backbones.resnet import ResNet
+from vidrun.models.layers import TemporalPool, TemporalShift
+from vidrun.models.legacy_keys import legacy_key_map, rename_legacy_keys
 from vidrun.models.registries import BACKBONES
 
+__all__ = ["ResNetTSM", "TemporalShift", "match_wrapped_keys", "unwrap_name"]
+
 SHIFT_PLACES = ("blockres", "block")
-
-
-class TemporalShift(nn.Module):
-    """Shift channels in time, then apply `net`.
-
-    Input `[N·num_segments, C, H, W]`. Of the C channels, the first C//shift_div take the next frame's values
-    (the last frame gets zeros), the next C//shift_div take the previous frame's (the first frame gets zeros),
-    and the rest stay. `net`'s parameters are reachable as `<name>.net.*`.
-    """
-
-    def __init__(self, net: nn.Module, num_segments: int = 3, shift_div: int = 8):
-        super().__init__()
-        if num_segments < 1 or shift_div < 1:
-            raise ValueError(f"TemporalShift: num_segments ({num_segments}) and shift_div ({shift_div}) must "
-                             f"be positive")
-        self.net = net
-        self.num_segments = num_segments
-        self.shift_div = shift_div
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self.shift(x, self.num_segments, self.shift_div))
-
-    @staticmethod
-    def shift(x: torch.Tensor, num_segments: int, shift_div: int = 3) -> torch.Tensor:
-        """The shifted copy of `x` (`[N·num_segments, C, H, W]`, same shape out)."""
-        n, c, h, w = x.shape
-        if n % num_segments:
-            raise ValueError(f"TemporalShift: {n} frames is not a multiple of num_segments={num_segments}; "
-                             f"the input must be [N·num_segments, C, H, W]")
-        x = x.reshape(n // num_segments, num_segments, c, h * w)
-        fold = c // shift_div
-        out = torch.zeros_like(x)
-        out[:, :-1, :fold] = x[:, 1:, :fold]  # frame t takes t+1's values
-        out[:, 1:, fold:2 * fold] = x[:, :-1, fold:2 * fold]  # frame t takes t-1's values
-        out[:, :, 2 * fold:] = x[:, :, 2 * fold:]
-        return out.reshape(n, c, h, w)
-
-    def extra_repr(self) -> str:
-        return f"num_segments={self.num_segments}, shift_div={self.shift_div}"
 
 
 def unwrap_name(name: str) -> str:
@@ -104,8 +68,10 @@ class ResNetTSM(ResNet):
     `shift_place='blockres'` shifts the input of each block's first convolution, inside the residual branch
     (the identity path keeps the frame's own features); `'block'` shifts the block's whole input. As in
     MMAction2, a ResNet with 23 or more blocks in stage 3 (ResNet-101/152) shifts every other block under
-    'blockres'. `is_shift=False` gives a plain ResNet (TSN). Non-local blocks (`non_local`) and `temporal_pool`
-    are not supported and are refused. Other keyword arguments go to `ResNet`.
+    'blockres'. `is_shift=False` gives a plain ResNet (TSN). `temporal_pool=True` halves the frames before
+    layer2 (`TemporalPool`, keys `layer2.net.*`) and shifts layers 2 to 4 over `num_segments // 2` frames; the
+    head must then group `num_segments // 2` frames (`TSMHead(temporal_pool=True)`). Non-local blocks
+    (`non_local`) are not supported yet and are refused. Other keyword arguments go to `ResNet`.
     """
 
     def __init__(self, depth: int, num_segments: int = 8, is_shift: bool = True,
@@ -118,6 +84,8 @@ class ResNetTSM(ResNet):
         self.non_local, self.non_local_cfg = non_local, dict(non_local_cfg or {})
         if is_shift:
             self.make_temporal_shift()
+        if temporal_pool:
+            self.layer2 = TemporalPool(self.layer2, num_segments)
 
     @staticmethod
     def _check_tsm_args(num_segments: int, non_local: Sequence, shift_div: int, shift_place: str,
@@ -131,22 +99,30 @@ class ResNetTSM(ResNet):
         if _any_set(non_local):
             raise ValueError(f"ResNetTSM: non_local={non_local!r} asks for non-local blocks, which vidrun does "
                              f"not support (not implemented); use non_local=(0, 0, 0, 0)")
-        if temporal_pool:
-            raise ValueError("ResNetTSM: temporal_pool=True is not supported by vidrun (not implemented); "
-                             "use temporal_pool=False")
+        if temporal_pool and num_segments % 2:
+            raise ValueError(f"ResNetTSM: temporal_pool=True halves the frames, so num_segments must be even, "
+                             f"not {num_segments}")
 
     def make_temporal_shift(self) -> None:
-        """Wrap blocks ('block') or their first convolution ('blockres') in `TemporalShift`."""
+        """Wrap blocks ('block') or their first convolution ('blockres') in `TemporalShift`; after layer1 the
+        clips have half the frames with `temporal_pool`."""
         n_round = 2 if len(self.stage_blocks) > 2 and self.stage_blocks[2] >= 23 else 1
-        for name in self.res_layers:
+        for stage, name in enumerate(self.res_layers):
+            segments = self.num_segments // 2 if self.temporal_pool and stage > 0 else self.num_segments
             layer = getattr(self, name)
             for i, block in enumerate(layer):
                 if self.shift_place == "block":
-                    layer[i] = TemporalShift(block, self.num_segments, self.shift_div)
+                    layer[i] = TemporalShift(block, segments, self.shift_div)
                 elif i % n_round == 0:
-                    block.conv1 = TemporalShift(block.conv1, self.num_segments, self.shift_div)
+                    block.conv1.conv = TemporalShift(block.conv1.conv, segments, self.shift_div)
 
     def convert_weights(self, state_dict: dict) -> OrderedDict:
-        """As `ResNet.convert_weights`, then plain ResNet names matched to their shift-wrapped places."""
-        state_dict = super().convert_weights(state_dict)
-        return match_wrapped_keys(state_dict, self.state_dict().keys(), (n for n, _ in self.named_modules()))
+        """A plain ResNet's weights (MMAction2, torchvision or earlier vidrun names) under this model's names:
+        the classifier left out, each key matched to its shift-wrapped place, earlier names mapped."""
+        classifier = [k for k in state_dict if k.startswith("fc.")]
+        state_dict = OrderedDict((k, v) for k, v in state_dict.items() if k not in classifier)
+        own = list(self.state_dict().keys())
+        # Match `.net` wrappers against both today's names and the earlier ones, then map the earlier ones.
+        state_dict = match_wrapped_keys(state_dict, own + list(legacy_key_map(own)),
+                                        (n for n, _ in self.named_modules()))
+        return rename_legacy_keys(state_dict, own)[0]

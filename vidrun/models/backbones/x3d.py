@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from vidrun.models.layers import ConvModule, build_activation_layer, build_conv_layer
+from vidrun.models.layers import ConvModule, build_activation_layer
 from vidrun.models.pretrained import load_pretrained
 from vidrun.models.backbones.freezing import freeze, norms_to_eval
 from vidrun.models.registries import BACKBONES
@@ -64,14 +63,15 @@ class BlockX3D(nn.Module):
         cfgs = {"conv_cfg": {"type": "Conv3d"}, "norm_cfg": {"type": "BN3d"}, "act_cfg": {"type": "ReLU"},
                 **(layer_cfgs or {})}
         act_cfg = cfgs.pop("act_cfg")
-        self.conv1 = ConvModule(inplanes, planes, 1, act_cfg=act_cfg, dims=3, **cfgs)
+        common = dict(bias=False, dims=3, **cfgs)
+        self.downsample = downsample  # registered first, as in MMAction2: its keys lead each block's
+        self.conv1 = ConvModule(inplanes, planes, 1, act_cfg=act_cfg, **common)
         self.conv2 = ConvModule(planes, planes, 3, stride=(1, spatial_stride, spatial_stride), padding=1,
-                                groups=planes, dims=3, **cfgs)
+                                groups=planes, act_cfg=None, **common)
         self.swish = build_activation_layer({"type": "Swish"} if use_swish else act_cfg)
-        self.conv3 = ConvModule(planes, outplanes, 1, dims=3, **cfgs)
+        self.conv3 = ConvModule(planes, outplanes, 1, act_cfg=None, **common)
         self.se_module = SEModule(planes, se_ratio) if se_ratio is not None else None
         self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
         self.with_cp = with_cp
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
@@ -121,16 +121,16 @@ class X3D(nn.Module):
             self.res_layers.append(f"layer{i + 1}")
             layer_inplanes = inplanes
         self.feat_dim = int(layer_inplanes * gamma_b)
-        self.conv5 = ConvModule(layer_inplanes, self.feat_dim, 1, dims=3, **cfgs)
+        self.conv5 = ConvModule(layer_inplanes, self.feat_dim, 1, bias=False, dims=3, **cfgs)
         self._freeze_stages()
 
     def _make_stem(self, in_channels: int, cfgs: dict) -> None:
-        # conv1_s has neither norm nor bias, which ConvModule cannot express; the Sequential keeps its key name.
-        self.conv1_s = nn.Sequential(OrderedDict(conv=build_conv_layer(
-            cfgs["conv_cfg"], in_channels, self.base_channels, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1),
-            bias=False, dims=3)))
+        """conv1_s: a 1×3×3 stride-(1,2,2) conv alone (no norm, no activation); conv1_t: a depthwise 5×1×1
+        ConvModule."""
+        self.conv1_s = ConvModule(in_channels, self.base_channels, (1, 3, 3), (1, 2, 2), (0, 1, 1), bias=False,
+                                  dims=3, conv_cfg=cfgs["conv_cfg"], norm_cfg=None, act_cfg=None)
         self.conv1_t = ConvModule(self.base_channels, self.base_channels, (5, 1, 1), padding=(2, 0, 0),
-                                  groups=self.base_channels, dims=3, **cfgs)
+                                  groups=self.base_channels, bias=False, dims=3, **cfgs)
 
     @staticmethod
     def _make_res_layer(layer_inplanes: int, inplanes: int, planes: int, blocks: int, spatial_stride: int,
@@ -139,7 +139,8 @@ class X3D(nn.Module):
         downsample = None
         if spatial_stride != 1 or layer_inplanes != inplanes:
             downsample = ConvModule(layer_inplanes, inplanes, 1, stride=(1, spatial_stride, spatial_stride),
-                                    dims=3, conv_cfg=cfgs["conv_cfg"], norm_cfg=cfgs["norm_cfg"])
+                                    bias=False, dims=3, conv_cfg=cfgs["conv_cfg"], norm_cfg=cfgs["norm_cfg"],
+                                    act_cfg=None)
         se_ratio, layer = options["se_ratio"], []
         for i in range(blocks):
             with_se = options["se_style"] == "all" or i % 2 == 0

@@ -25,10 +25,14 @@ def build_consensus(cfg: dict | None, owner: str) -> AvgConsensus:
     return AvgConsensus(**cfg)
 
 
-def spatial_pool(spatial_type: str | None, dims: int, owner: str) -> nn.Module | None:
-    """Global average pooling over space (2D) or space-time (3D) for `spatial_type='avg'`; None keeps it."""
+def spatial_pool(spatial_type: str | None, dims: int, owner: str, allow_max: bool = False) -> nn.Module | None:
+    """Global average pooling over space (2D) or space-time (3D) for `spatial_type='avg'` (max pooling for
+    'max' where the head allows it, as MMAction2's X3DHead does); None keeps the input as it is."""
     if spatial_type is None:
         return None
+    if spatial_type == "max" and allow_max:
+        return nn.AdaptiveMaxPool2d(1) if dims == 2 else nn.AdaptiveMaxPool3d(1)
     if spatial_type != "avg":
-        raise ValueError(f"{owner}: spatial_type must be 'avg' or None, got {spatial_type!r}")
+        allowed = "'avg', 'max' or None" if allow_max else "'avg' or None"
+        raise ValueError(f"{owner}: spatial_type must be {allowed}, got {spatial_type!r}")
     return nn.AdaptiveAvgPool2d(1) if dims == 2 else nn.AdaptiveAvgPool3d(1)

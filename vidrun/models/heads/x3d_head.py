@@ -12,12 +12,13 @@ from vidrun.models.weight_init import normal_init
 
 @HEADS.register_module()
 class X3DHead(BaseHead):
-    """X3D's head: pool, a wide `fc1` (2048) with ReLU, dropout, then the classifier `fc2`."""
+    """X3D's head: pool ('avg' or 'max' over space-time), a wide `fc1` (2048) with ReLU, dropout, then the
+    classifier `fc2`."""
 
     def __init__(self, num_classes: int, in_channels: int, loss_cls: dict | None = None, spatial_type: str = "avg",
                  dropout_ratio: float = 0.5, init_std: float = 0.01, fc1_bias: bool = False, **kwargs):
         super().__init__(num_classes, in_channels, loss_cls, **kwargs)
-        self.pool = spatial_pool(spatial_type, 3, type(self).__name__)
+        self.pool = spatial_pool(spatial_type, 3, type(self).__name__, allow_max=True)
         self.fc1 = nn.Linear(in_channels, 2048, bias=fc1_bias)
         self.relu = nn.ReLU()
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None

@@ -2,6 +2,8 @@
 
 `conv_cfg=dict(type='Conv3d')`, `norm_cfg=dict(type='BN3d', requires_grad=True)`, `act_cfg=dict(type='ReLU',
 inplace=True)`. Only the types listed below are known; anything else is an error naming the accepted ones.
+Norm layers get mmcv's defaults (eps 1e-5, momentum 0.1) unless the config says otherwise, and the attribute
+name mmcv gives them (`norm_abbreviation`: 'bn' for batch norms, 'gn', 'ln', 'in').
 """
 from __future__ import annotations
 
@@ -9,10 +11,15 @@ from torch import nn
 
 CONVS = {"Conv": None, "Conv1d": nn.Conv1d, "Conv2d": nn.Conv2d, "Conv3d": nn.Conv3d}
 NORMS = {"BN": None, "BN1d": nn.BatchNorm1d, "BN2d": nn.BatchNorm2d, "BN3d": nn.BatchNorm3d,
-         "SyncBN": nn.SyncBatchNorm, "GN": nn.GroupNorm, "LN": nn.LayerNorm}
+         "SyncBN": nn.SyncBatchNorm, "GN": nn.GroupNorm, "LN": nn.LayerNorm, "IN": None,
+         "IN1d": nn.InstanceNorm1d, "IN2d": nn.InstanceNorm2d, "IN3d": nn.InstanceNorm3d}
 ACTIVATIONS = {"ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "GELU": nn.GELU, "Sigmoid": nn.Sigmoid,
                "Swish": nn.SiLU, "SiLU": nn.SiLU, "Tanh": nn.Tanh, "Hardswish": nn.Hardswish}
-BY_DIMS = {1: (nn.Conv1d, nn.BatchNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d), 3: (nn.Conv3d, nn.BatchNorm3d)}
+BY_DIMS = {1: (nn.Conv1d, nn.BatchNorm1d, nn.InstanceNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d, nn.InstanceNorm2d),
+           3: (nn.Conv3d, nn.BatchNorm3d, nn.InstanceNorm3d)}
+# mmcv's attribute names for norm layers (its `infer_abbr`): what a ConvModule's norm is called in a state dict.
+ABBREVIATIONS = {"BN": "bn", "BN1d": "bn", "BN2d": "bn", "BN3d": "bn", "SyncBN": "bn", "GN": "gn", "LN": "ln",
+                 "IN": "in", "IN1d": "in", "IN2d": "in", "IN3d": "in"}
 
 
 def _type(cfg: dict | None, default: str, known: dict, what: str) -> tuple[str, dict]:
@@ -30,14 +37,23 @@ def build_conv_layer(cfg: dict | None, *args, dims: int = 2, **kwargs) -> nn.Mod
     return layer(*args, **extra, **kwargs)
 
 
+def norm_abbreviation(cfg: dict | None) -> str:
+    """The attribute name mmcv gives the norm layer of `cfg` ('bn', 'gn', 'ln' or 'in')."""
+    return ABBREVIATIONS[_type(cfg, "BN", NORMS, "norm_cfg")[0]]
+
+
 def build_norm_layer(cfg: dict | None, num_features: int, dims: int = 2) -> nn.Module:
-    """A normalisation layer; `requires_grad=False` freezes its affine parameters."""
+    """A normalisation layer; `requires_grad=False` freezes its affine parameters. 'BN' and 'IN' follow
+    `dims`; GN needs `num_groups`."""
     name, extra = _type(cfg, "BN", NORMS, "norm_cfg")
     requires_grad = extra.pop("requires_grad", True)
+    extra.setdefault("eps", 1e-5)
     if name == "GN":
         layer = nn.GroupNorm(extra.pop("num_groups"), num_features, **extra)
     elif name == "LN":
         layer = nn.LayerNorm(num_features, **extra)
+    elif name == "IN":
+        layer = BY_DIMS[dims][2](num_features, **extra)
     else:
         layer = (NORMS[name] or BY_DIMS[dims][1])(num_features, **extra)
     for parameter in layer.parameters():
@@ -49,19 +65,3 @@ def build_activation_layer(cfg: dict | None) -> nn.Module:
     """An activation, `ReLU(inplace=True)` unless `cfg` says otherwise."""
     name, extra = _type(cfg or {"type": "ReLU", "inplace": True}, "ReLU", ACTIVATIONS, "act_cfg")
     return ACTIVATIONS[name](**extra)
-
-
-class ConvModule(nn.Sequential):
-    """conv → norm → activation, the unit every backbone stacks (norm and activation optional, as `None`)."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, conv_cfg: dict | None = None, norm_cfg: dict | None = None,
-                 act_cfg: dict | None = None, dims: int = 2):
-        super().__init__()
-        self.conv = build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size, stride=stride,
-                                     padding=padding, dilation=dilation, groups=groups, bias=norm_cfg is None,
-                                     dims=dims)
-        if norm_cfg is not None:
-            self.bn = build_norm_layer(norm_cfg, out_channels, dims)
-        if act_cfg is not None:
-            self.activate = build_activation_layer(act_cfg)
