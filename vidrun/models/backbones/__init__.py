@@ -4,6 +4,7 @@ from vidrun.models.backbones.resnet import ResNet
 from vidrun.models.backbones.resnet3d import ResNet3d
 from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
+from vidrun.models.backbones.timesformer import TimeSformer
 from vidrun.models.backbones.x3d import X3D
 
-__all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
+__all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTSM", "TimeSformer", "X3D"]
