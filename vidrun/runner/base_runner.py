@@ -181,15 +181,18 @@ class BaseRunner:
     # -- one step ---------------------------------------------------------------------------------------------
     def run_iter(self, data_batch: Any, train_mode: bool) -> None:
         """`outputs = model.train_step(...)` or `val_step` on the batch moved to the model's device, checked,
-        and its `log_vars` into the log buffer."""
+        and its `log_vars` (weighted by `num_samples`, 1 when absent) into the log buffer. A dict without
+        `log_vars` logs nothing for this iteration, as in mmcv: a model that steps its own optimizers
+        (`optimizer_config=None`) may return only what it wants hooks to see."""
         step = self.model.train_step if train_mode else self.model.val_step
         data_batch = to_device(data_batch, model_device(self.model))
         with self.precision_context():
             outputs = step(data_batch, self.optimizer)
-        if not isinstance(outputs, dict) or "log_vars" not in outputs:
+        if not isinstance(outputs, dict):
             raise TypeError(f"{self.model_name}.{'train' if train_mode else 'val'}_step must return a dict "
-                            f"with 'loss', 'log_vars' and 'num_samples', not {type(outputs).__name__}")
-        self.log_buffer.update(outputs["log_vars"], outputs.get("num_samples", 1))
+                            f"(usually with 'loss', 'log_vars' and 'num_samples'), not {type(outputs).__name__}")
+        if "log_vars" in outputs:
+            self.log_buffer.update(outputs["log_vars"], outputs.get("num_samples", 1))
         self.outputs = outputs
 
     def cursor(self, loader: Any) -> LoaderCursor:
@@ -204,6 +207,8 @@ class BaseRunner:
         finished = self._event in (f"after_train_{self.unit}", f"after_val_{self.unit}")
         in_unit = self._event is not None and self._event not in ("before_run", "after_run")
         flow, started = self._flow
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict or None, not {type(meta).__name__}: {meta!r}")
         meta = dict(self.meta or {}, **(meta or {}))
         meta.update(epoch=self._epoch + (self._event == "after_train_epoch"),
                     iter=self._iter + (self._event == "after_train_iter"), world_size=self.world_size)
@@ -217,7 +222,9 @@ class BaseRunner:
 
     def save_checkpoint(self, out_dir: str, filename_tmpl: str = "epoch_{}.pth", save_optimizer: bool = True,
                         meta: dict | None = None, create_symlink: bool = True) -> str:
-        """Write `out_dir/filename_tmpl.format(epoch or iter + 1)` atomically (and `latest.pth`)."""
+        """Write `out_dir/filename_tmpl.format(n)` atomically, `n` the epochs (IterBasedRunner: iterations)
+        done counting the current one, and point `latest.pth` at it unless `create_symlink=False`. `meta` is
+        added to the runner's own; anything but a dict or None is a TypeError."""
         state = self.checkpoint_state(save_optimizer, meta)
         number = state["meta"]["epoch" if self.unit == "epoch" else "iter"]
         return Checkpointer(out_dir, logger=self.logger).save(

@@ -46,6 +46,11 @@ class IterBasedRunner(BaseRunner):
         self.call_hook("after_train_iter")
         self._iter += 1
 
+    def save_checkpoint(self, out_dir: str, filename_tmpl: str = "iter_{}.pth", meta: dict | None = None,
+                        save_optimizer: bool = True, create_symlink: bool = True) -> str:
+        """`out_dir/iter_<n>.pth` by default; the arguments in mmcv's IterBasedRunner order (`meta` third)."""
+        return super().save_checkpoint(out_dir, filename_tmpl, save_optimizer, meta, create_symlink)
+
     @torch.no_grad()
     def val(self, data_loader: Any) -> None:
         """One iteration without gradients: no parameter update, no counter change."""
