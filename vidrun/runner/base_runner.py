@@ -12,17 +12,16 @@ import torch
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint
 from vidrun.runner.checkpointer import Checkpointer
 from vidrun.runner.device import model_device, to_device
-from vidrun.runner.hooks.hook import HOOKS, Hook
+from vidrun.runner.hooks.hook import Hook
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
-from vidrun.runner.priority import get_priority
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
+from vidrun.runner.runner_hooks import RunnerHooks
 from vidrun.utils import get_dist_info, get_logger
-from vidrun.utils.errors import with_context
 
 
-class BaseRunner:
+class BaseRunner(RunnerHooks):
     """Holds the model, optimizer, counters and hooks; subclasses implement `run`.
 
     `epoch`, `iter` and `inner_iter` are 0-based and, inside an `after_*` event, still name the epoch or
@@ -97,52 +96,6 @@ class BaseRunner:
             raise RuntimeError("current_momentum() needs an optimizer, and this runner has none")
         return [g["momentum"] if "momentum" in g else g["betas"][0] if "betas" in g else 0.0
                 for g in self.optimizer.param_groups]
-
-    # -- hooks ------------------------------------------------------------------------------------------------
-    def register_hook(self, hook: Hook, priority: int | str = "NORMAL") -> None:
-        """Insert `hook` after every hook of lower or equal priority (ties keep registration order)."""
-        if not isinstance(hook, Hook):
-            raise TypeError(f"{type(hook).__name__} is not a Hook")
-        if any(h is hook for h in self._hooks):
-            raise ValueError(f"this {type(hook).__name__} is already registered")
-        hook.priority = get_priority(priority)
-        index = len(self._hooks)
-        while index > 0 and self._hooks[index - 1].priority > hook.priority:
-            index -= 1
-        self._hooks.insert(index, hook)
-
-    def register_hook_from_cfg(self, hook_cfg: dict) -> None:
-        """Build a hook from `dict(type=..., priority=..., **args)` (priority defaults to NORMAL)."""
-        hook_cfg = hook_cfg.copy()
-        priority = hook_cfg.pop("priority", "NORMAL")
-        self.register_hook(HOOKS.build(hook_cfg), priority=priority)
-
-    def register_training_hooks(self, lr_config: dict | None, optimizer_config: dict | Hook | None = None,
-                                checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
-                                momentum_config: dict | Hook | None = None, timer_config: dict | Hook | None = None,
-                                custom_hooks_config: list | dict | None = None) -> None:
-        """The default hooks of a training run; see `vidrun.runner.default_hooks`."""
-        from vidrun.runner.default_hooks import register_training_hooks
-        register_training_hooks(self, lr_config, optimizer_config, checkpoint_config, log_config,
-                                momentum_config, timer_config, custom_hooks_config)
-
-    def call_hook(self, event: str) -> None:
-        """Call `event` on every hook in priority order; an error names the hook, the event and the place."""
-        self._event = event
-        for hook in self._hooks:
-            try:
-                getattr(hook, event)(self)
-            except Exception as error:
-                where = f"epoch {self._epoch + 1}, iter {self._iter + 1}"
-                raise with_context(error, f"{type(hook).__name__}.{event} ({where}): {error}") from error
-        self._event = None
-
-    def hook_order(self) -> str:
-        """The hooks in calling order, with priority and the events each implements (logged at start)."""
-        lines = [f"{'priority':<9}{'hook':<34}events"]
-        lines += [f"{h.priority:<9}{type(h).__name__:<34}{', '.join(h.triggered_events()) or '-'}"
-                  for h in self._hooks]
-        return "\n".join(lines)
 
     # -- the workflow -----------------------------------------------------------------------------------------
     def _training_done(self) -> bool:

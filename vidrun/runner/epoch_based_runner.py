@@ -25,8 +25,12 @@ class EpochBasedRunner(BaseRunner):
             raise ValueError("EpochBasedRunner needs max_epochs >= 1 (runner=dict(max_epochs=N) or total_epochs)")
         train_loader = next(loader for loader, (mode, _) in zip(data_loaders, workflow) if mode == "train")
         self._max_iters = self._max_epochs * len(train_loader)
-        self._start(data_loaders, workflow)
-        self._run_workflow(data_loaders, workflow)
+        try:
+            self._start(data_loaders, workflow)
+            self._run_workflow(data_loaders, workflow)
+        except BaseException as exc:  # Ctrl-C included: the tracking hooks close their runs
+            self.call_exception_hooks(exc)
+            raise
 
     def train(self, data_loader: Any) -> None:
         self.model.train()

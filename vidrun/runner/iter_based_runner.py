@@ -26,8 +26,12 @@ class IterBasedRunner(BaseRunner):
             self._max_iters = max_iters
         if not self._max_iters or self._max_iters < 1:
             raise ValueError("IterBasedRunner needs max_iters >= 1 (runner=dict(max_iters=N))")
-        self._start(data_loaders, workflow)
-        self._run_workflow(data_loaders, workflow)
+        try:
+            self._start(data_loaders, workflow)
+            self._run_workflow(data_loaders, workflow)
+        except BaseException as exc:  # Ctrl-C included: the tracking hooks close their runs
+            self.call_exception_hooks(exc)
+            raise
 
     def _next(self, mode: str, data_loader: Any) -> Any:
         self.mode, self.data_loader = mode, data_loader
