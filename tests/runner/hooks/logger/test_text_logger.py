@@ -1,10 +1,11 @@
 import json
 import re
 
+import pytest
 import torch
 
 from vidrun.apis.log_curves import load_log
-from vidrun.runner import EpochBasedRunner, EvalHook, IterBasedRunner
+from vidrun.runner import EpochBasedRunner, EvalHook, Hook, IterBasedRunner
 
 
 def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2,
@@ -117,3 +118,19 @@ def test_a_resumed_run_logs_its_first_evaluation_where_it_resumed(make_model, ma
     assert [(r["mode"], r["epoch"], r["iter"]) for r in records] == [
         ("val", 1, 0), ("train", 2, 2), ("train", 2, 4), ("train", 2, 6), ("val", 2, 6)]
     assert load_log(json_log).curve("top1_acc", "val")[0] == [6, 12]
+
+
+def test_a_run_that_raises_ends_its_log_with_the_exception(toy_model, make_loader, quiet_logger, tmp_path):
+    class FailAtIter(Hook):
+        def before_train_iter(self, runner):
+            if runner.iter == 8:
+                raise ValueError("disk full")
+
+    runner = EpochBasedRunner(toy_model, torch.optim.SGD(toy_model.parameters(), lr=0.1), str(tmp_path),
+                              quiet_logger, max_epochs=2)
+    runner.register_training_hooks(None, dict(), None, dict(interval=2, hooks=[dict(type="TextLoggerHook")]))
+    runner.register_hook(FailAtIter(), "HIGHEST")
+    with pytest.raises(ValueError, match="disk full"):
+        runner.run([make_loader(size=24)], [("train", 1)])
+    assert quiet_logger.lines[-1] == ("the run stopped in epoch 2, iter 9 (train): ValueError: "
+                                      "FailAtIter.before_train_iter (epoch 2, iter 9): disk full")

@@ -1,6 +1,7 @@
 """`LoggerHook`: when to average and write the log buffer; subclasses say where (`log(runner, record)`)."""
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from vidrun.runner.hooks.hook import Hook
@@ -108,6 +109,11 @@ def place(runner: Any, at_epoch_start: bool = False) -> tuple[int, int]:
     if at_epoch_start:
         return runner.epoch, 0
     return runner.epoch + in_train, runner.inner_iter + 1
+
+
+def exception_line(exc: BaseException) -> str:
+    """The last line of the traceback `exc` would print: `ValueError: the message`."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
 
 
 def _cuda_memory_mb(runner: Any) -> int | None:

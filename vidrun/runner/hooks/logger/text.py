@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
-from vidrun.runner.hooks.logger.base import LoggerHook
+from vidrun.runner.hooks.logger.base import LoggerHook, exception_line
 
 PLACE_KEYS = ("mode", "epoch", "iter")
 
@@ -18,7 +18,8 @@ PLACE_KEYS = ("mode", "epoch", "iter")
 class TextLoggerHook(LoggerHook):
     """`Epoch [2][20/100]\\tlr: 1.000e-02, eta: 0:01:02, time: 0.123, data_time: 0.010, loss: 0.6931` for
     train, `Epoch(val) [2][25]\\t...` for val (`Iter [...]` under an IterBasedRunner). JSON values are
-    rounded to 5 decimals. Only rank 0 writes the JSON file."""
+    rounded to 5 decimals. Only rank 0 writes the JSON file. A run that raises ends its log with the
+    traceback's last line (`the run stopped in epoch 2, iter 9 (train): ValueError: ...`)."""
 
     def before_run(self, runner: Any) -> None:
         super().before_run(runner)
@@ -36,6 +37,13 @@ class TextLoggerHook(LoggerHook):
         if self.json_log_path is not None:
             with open(self.json_log_path, "a", encoding="utf-8") as file:
                 file.write(json.dumps({k: _rounded(v) for k, v in record.items() if k != "momentum"}) + "\n")
+
+    def on_exception(self, runner: Any, exc: BaseException) -> None:
+        """The traceback's last line into the log, with where training was."""
+        where = f"epoch {runner.epoch + 1}, iter {runner.iter + 1}" if runner.unit == "epoch" \
+            else f"iter {runner.iter + 1}"
+        runner.logger.error("the run stopped in %s (%s): %s", where, runner.mode or "before the first step",
+                            exception_line(exc))
 
     def format(self, runner: Any, record: dict, eta: str | None = None) -> str:
         if runner.unit == "epoch":
