@@ -6,21 +6,27 @@ an optimizer, an optimizer constructor or a hook that a config can name.
 from vidrun.runner.base_runner import BaseRunner
 from vidrun.runner.builder import build_runner
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
-from vidrun.runner.checkpoint import load_checkpoint, save_checkpoint
+from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from vidrun.runner.epoch_based_runner import EpochBasedRunner
 from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
 from vidrun.runner.hooks import __all__ as _hook_names
 from vidrun.runner.iter_based_runner import IterBasedRunner
+from vidrun.runner.gpu_test import multi_gpu_test, single_gpu_test
 from vidrun.runner.log_buffer import LogBuffer
+from vidrun.runner.module_state import get_state_dict
 from vidrun.runner.optimizer import (OPTIMIZER_BUILDERS, OPTIMIZERS, DefaultOptimizerConstructor,
-                                     build_optimizer, build_optimizer_constructor)
+                                     TORCH_OPTIMIZERS, build_optimizer, build_optimizer_constructor)
 from vidrun.runner.priority import Priority, get_priority
 from vidrun.runner.registries import RUNNERS
 from vidrun.runner.result_gathering import collect_results
+from vidrun.utils import get_dist_info, init_dist, master_only, set_random_seed
 
 __all__ = [
     "BaseRunner", "DefaultOptimizerConstructor", "DistributedDataParallelWrapper", "EpochBasedRunner",
     "IterBasedRunner", "LogBuffer", "OPTIMIZERS", "OPTIMIZER_BUILDERS", "Priority", "RUNNERS", "build_optimizer",
     "build_optimizer_constructor", "build_runner", "collect_results", "convert_sync_batchnorm", "get_priority",
     "load_checkpoint", "save_checkpoint", *_hook_names,
+    # mmcv.runner's names for what lives elsewhere in vidrun (docs/porting-from-mmcv.md)
+    "TORCH_OPTIMIZERS", "get_dist_info", "get_state_dict", "init_dist", "load_state_dict", "master_only",
+    "multi_gpu_test", "set_random_seed", "single_gpu_test",
 ]
