@@ -89,7 +89,7 @@ def test_an_offline_run_in_the_work_dir_by_default(toy_model, make_loader, quiet
     assert [row["_step"] for row in rows if "val/loss" in row] == [6, 12]  # joining the train rows there
     assert all(row["learning_rate"] == pytest.approx(0.1) for row in rows)
     losses = [json.loads(line)["loss"] for line in (work_dir / f"{TIMESTAMP}.log.json").read_text().splitlines()
-              if json.loads(line)["mode"] == "train"]
+              if json.loads(line).get("mode") == "train"]  # the first line is the run's meta
     assert [row["train/loss"] for row in rows] == pytest.approx(losses, abs=1e-5)
     (run,) = [r.run for r in found if r.WhichOneof("record_type") == "run"]
     assert run.project == "toy"
