@@ -126,3 +126,26 @@ def test_an_lr_updater_subclass_written_for_mmcv(toy_model, make_loader, quiet_l
     assert seen == pytest.approx([0.4, 0.6, 0.8, 0.8, 0.4, 0.4, 0.4, 0.4])
     with pytest.raises(TypeError, match="LrUpdaterHook needs a schedule, or .* get_lr\\(runner, base_value\\)"):
         LrUpdaterHook()
+
+
+def test_runner_closure_hook_and_small_helpers(toy_model, make_loader, quiet_logger, tmp_path):
+    with pytest.warns(DeprecationWarning, match="Runner is the old name of EpochBasedRunner"):
+        runner = vidrun.runner.build_runner(dict(type="Runner", max_epochs=1),
+                                            dict(model=toy_model, optimizer=None, logger=quiet_logger))
+    assert isinstance(runner, EpochBasedRunner)
+    epochs = []
+    runner.register_hook(vidrun.runner.ClosureHook("after_train_epoch", lambda r: epochs.append(r.epoch)))
+    assert runner.hooks[0].get_triggered_stages() == ["after_train_epoch"]
+    runner.run([make_loader(size=8)], [("train", 1)])
+    assert epochs == [0]
+    with pytest.raises(ValueError, match="'after_trian_epoch' is not a hook event.*did you mean"):
+        vidrun.runner.ClosureHook("after_trian_epoch", print)
+    assert "@" in vidrun.runner.get_host_info()
+    assert len(vidrun.runner.get_time_str()) == 15 and vidrun.runner.get_time_str()[8] == "_"
+    made = vidrun.runner.obj_from_dict(dict(type="Linear", in_features=2), nn, dict(out_features=3, bias=False))
+    assert isinstance(made, nn.Linear) and made.weight.shape == (3, 2) and made.bias is None
+    with pytest.raises(KeyError, match="no 'Lineer' in module torch.nn"):
+        vidrun.runner.obj_from_dict(dict(type="Lineer"), nn)
+    state = Net().state_dict()
+    moved = vidrun.runner.weights_to_cpu(state)
+    assert list(moved) == list(state) and moved._metadata == state._metadata

@@ -1,6 +1,7 @@
 """`EpochBasedRunner`: trains for `max_epochs` passes over the data, a workflow entry counting epochs."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -60,3 +61,13 @@ class EpochBasedRunner(BaseRunner):
             self.run_iter(batch, train_mode=False)
             self.call_hook("after_val_iter")
         self.call_hook("after_val_epoch")
+
+
+@RUNNERS.register_module()
+class Runner(EpochBasedRunner):
+    """mmcv's old name of `EpochBasedRunner`: the same runner, with a DeprecationWarning when built."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        warnings.warn("Runner is the old name of EpochBasedRunner: use EpochBasedRunner", DeprecationWarning,
+                      stacklevel=2)
+        super().__init__(*args, **kwargs)

@@ -40,3 +40,10 @@ def _unwrapped(key: str, wrappers: set[str]) -> str:
         path = f"{path}.{part}" if path else part
         kept.append(part)
     return ".".join(kept)
+
+
+def weights_to_cpu(state_dict: dict) -> OrderedDict:
+    """A copy of `state_dict` with every tensor on the CPU (its `_metadata` kept)."""
+    moved = OrderedDict((key, value.cpu()) for key, value in state_dict.items())
+    moved._metadata = getattr(state_dict, "_metadata", OrderedDict())  # type: ignore[attr-defined]
+    return moved

@@ -1,5 +1,6 @@
 """The built-in hooks, one a module; importing this package registers them all in `HOOKS`."""
 from vidrun.runner.hooks.checkpoint import CheckpointHook
+from vidrun.runner.hooks.closure import ClosureHook
 from vidrun.runner.hooks.ema import EMAHook
 from vidrun.runner.hooks.dist_evaluation import DistEvalHook
 from vidrun.runner.hooks.evaluation import EvalHook
@@ -35,4 +36,5 @@ __all__ = [
     "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
     "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
     "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
+    "ClosureHook",
 ]

@@ -87,9 +87,10 @@ class Hook:
         return runner.iter + 1 == runner.max_iters
 
     def triggered_events(self) -> list[str]:
-        """The events this hook's class implements itself (directly or through its generic event)."""
+        """The events this hook's class (or the hook itself, as a ClosureHook) implements, directly or through
+        its generic event."""
         own = {name for cls in type(self).__mro__ if cls is not Hook and issubclass(cls, Hook)
-               for name in vars(cls)}
+               for name in vars(cls)} | set(vars(self))
         events = [e for e in EVENTS if e in own or GENERIC_OF[e] in own and GENERIC_OF[e] != e]
         return events + [EXCEPTION_EVENT] * (EXCEPTION_EVENT in own)
 
