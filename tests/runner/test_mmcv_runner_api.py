@@ -73,3 +73,8 @@ def test_meta_that_is_not_a_dict_is_a_type_error(toy_model, quiet_logger, tmp_pa
     with pytest.raises(TypeError, match=f"meta must be a dict or None, not {type(meta).__name__}"):
         runner.save_checkpoint(str(tmp_path), meta=meta)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_runner_has_a_timestamp_from_the_start(toy_model, quiet_logger):
+    runner = EpochBasedRunner(toy_model, None, None, quiet_logger, max_epochs=1)
+    assert len(runner.timestamp) == 15 and runner.timestamp[8] == "_" and runner.timestamp[:8].isdigit()

@@ -18,6 +18,7 @@ from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
 from vidrun.runner.runner_hooks import RunnerHooks
+from vidrun.runner.utils import get_time_str
 from vidrun.utils import get_dist_info, get_logger
 
 
@@ -48,6 +49,7 @@ class BaseRunner(RunnerHooks):
         self.logger = logger or get_logger()
         self.meta = meta
         self.rank, self.world_size = get_dist_info()
+        self.timestamp = get_time_str()  # names this run's log files (`vidrun train` sets its own)
         self.mode: str | None = None
         self.outputs: dict = {}
         self.data_loader: Any = None
