@@ -5,6 +5,7 @@ an optimizer, an optimizer constructor or a hook that a config can name.
 """
 from vidrun.runner.base_runner import BaseRunner
 from vidrun.runner.builder import build_runner
+from vidrun.runner.dist_utils import allreduce_grads, allreduce_params
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from vidrun.runner.epoch_based_runner import EpochBasedRunner, Runner
@@ -30,5 +31,5 @@ __all__ = [
     # mmcv.runner's names for what lives elsewhere in vidrun (docs/porting-from-mmcv.md)
     "TORCH_OPTIMIZERS", "get_dist_info", "get_state_dict", "init_dist", "load_state_dict", "master_only",
     "multi_gpu_test", "set_random_seed", "single_gpu_test", "Runner", "get_host_info", "get_time_str",
-    "obj_from_dict", "weights_to_cpu",
+    "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params",
 ]
