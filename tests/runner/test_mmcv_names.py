@@ -149,3 +149,21 @@ def test_runner_closure_hook_and_small_helpers(toy_model, make_loader, quiet_log
     state = Net().state_dict()
     moved = vidrun.runner.weights_to_cpu(state)
     assert list(moved) == list(state) and moved._metadata == state._metadata
+
+
+def test_iter_loader_reads_without_end_and_reshuffles(make_loader):
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    dataset = make_loader(size=6).dataset
+    sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=3)
+    loader = vidrun.runner.IterLoader(DataLoader(dataset, batch_size=2, sampler=sampler))
+    assert len(loader) == 3 and loader.epoch == 0
+    labels = [next(loader)["label"].tolist() for _ in range(7)]
+    assert loader.epoch == 2 and sampler.epoch == 2
+    firsts, seconds = sum(labels[:3], []), sum(labels[3:6], [])
+    assert sorted(firsts) == sorted(seconds) == sorted(dataset.labels.tolist())
+    order = []
+    for epoch in (0, 1):  # the sampler's shuffle is a function of its seed and epoch
+        sampler.set_epoch(epoch)
+        order.append([int(dataset.labels[i]) for i in sampler])
+    assert order[0] != order[1] and (firsts, seconds) == tuple(order)  # a new pass is a new shuffle

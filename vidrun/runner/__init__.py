@@ -12,6 +12,7 @@ from vidrun.runner.epoch_based_runner import EpochBasedRunner, Runner
 from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
 from vidrun.runner.hooks import __all__ as _hook_names
 from vidrun.runner.iter_based_runner import IterBasedRunner
+from vidrun.runner.iter_loader import IterLoader
 from vidrun.runner.gpu_test import multi_gpu_test, single_gpu_test
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.module_state import get_state_dict, weights_to_cpu
@@ -31,5 +32,5 @@ __all__ = [
     # mmcv.runner's names for what lives elsewhere in vidrun (docs/porting-from-mmcv.md)
     "TORCH_OPTIMIZERS", "get_dist_info", "get_state_dict", "init_dist", "load_state_dict", "master_only",
     "multi_gpu_test", "set_random_seed", "single_gpu_test", "Runner", "get_host_info", "get_time_str",
-    "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params",
+    "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params", "IterLoader",
 ]
