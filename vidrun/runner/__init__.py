@@ -9,6 +9,7 @@ from vidrun.runner.dist_utils import allreduce_grads, allreduce_params
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from vidrun.runner.epoch_based_runner import EpochBasedRunner, Runner
+from vidrun.runner.fp16_utils import auto_fp16, force_fp32, wrap_fp16_model
 from vidrun.runner.hooks import *  # noqa: F401,F403 - every built-in hook, registered in HOOKS
 from vidrun.runner.hooks import __all__ as _hook_names
 from vidrun.runner.iter_based_runner import IterBasedRunner
@@ -32,5 +33,6 @@ __all__ = [
     # mmcv.runner's names for what lives elsewhere in vidrun (docs/porting-from-mmcv.md)
     "TORCH_OPTIMIZERS", "get_dist_info", "get_state_dict", "init_dist", "load_state_dict", "master_only",
     "multi_gpu_test", "set_random_seed", "single_gpu_test", "Runner", "get_host_info", "get_time_str",
-    "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params", "IterLoader",
+    "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params", "IterLoader", "auto_fp16",
+    "force_fp32", "wrap_fp16_model",
 ]
