@@ -78,3 +78,26 @@ def test_meta_that_is_not_a_dict_is_a_type_error(toy_model, quiet_logger, tmp_pa
 def test_a_runner_has_a_timestamp_from_the_start(toy_model, quiet_logger):
     runner = EpochBasedRunner(toy_model, None, None, quiet_logger, max_epochs=1)
     assert len(runner.timestamp) == 15 and runner.timestamp[8] == "_" and runner.timestamp[:8].isdigit()
+
+
+@pytest.mark.parametrize("runner_cls", [EpochBasedRunner, IterBasedRunner])
+def test_hooks_see_the_batch_of_the_iteration_as_data_batch(toy_model, make_loader, quiet_logger, runner_cls):
+    from vidrun.runner import Hook
+
+    class Seen(Hook):
+        def __init__(self):
+            self.sizes = []
+
+        def before_iter(self, runner):
+            self.sizes.append((runner.mode, len(runner.data_batch["imgs"])))
+
+        def after_iter(self, runner):
+            assert runner.data_batch["imgs"].shape[1] == 4
+
+    length = {"max_epochs": 1} if runner_cls is EpochBasedRunner else {"max_iters": 2}
+    runner = runner_cls(toy_model, None, None, quiet_logger, **length)
+    seen = Seen()
+    runner.register_hook(seen)
+    runner.run([make_loader(size=7, batch_size=4), make_loader(size=3)], [("train", 2), ("val", 1)])
+    assert seen.sizes == [("train", 4), ("train", 3), ("val", 3)]
+    assert not hasattr(runner, "data_batch")  # only during an iteration

@@ -40,10 +40,11 @@ class EpochBasedRunner(BaseRunner):
         self.call_hook("before_train_epoch")
         cursor = self.cursor(data_loader)
         for batch in cursor.one_pass():
-            self._inner_iter = cursor.position - 1
+            self._inner_iter, self.data_batch = cursor.position - 1, batch
             self.call_hook("before_train_iter")
             self.run_iter(batch, train_mode=True)
             self.call_hook("after_train_iter")
+            del self.data_batch
             self._iter += 1
         self.call_hook("after_train_epoch")
         self._epoch += 1
@@ -56,10 +57,11 @@ class EpochBasedRunner(BaseRunner):
         self.call_hook("before_val_epoch")
         cursor = self.cursor(data_loader)
         for batch in cursor.one_pass():
-            self._inner_iter = cursor.position - 1
+            self._inner_iter, self.data_batch = cursor.position - 1, batch
             self.call_hook("before_val_iter")
             self.run_iter(batch, train_mode=False)
             self.call_hook("after_val_iter")
+            del self.data_batch
         self.call_hook("after_val_epoch")
 
 

@@ -40,6 +40,7 @@ class IterBasedRunner(BaseRunner):
         if mode == "train":
             self._epoch = cursor.passes
         self._inner_iter = self._flow[1] - 1
+        self.data_batch = batch  # as in mmcv, for hooks; removed after the iteration
         return batch
 
     def train(self, data_loader: Any) -> None:
@@ -48,6 +49,7 @@ class IterBasedRunner(BaseRunner):
         self.call_hook("before_train_iter")
         self.run_iter(batch, train_mode=True)
         self.call_hook("after_train_iter")
+        del self.data_batch
         self._iter += 1
 
     def save_checkpoint(self, out_dir: str, filename_tmpl: str = "iter_{}.pth", meta: dict | None = None,
@@ -63,3 +65,4 @@ class IterBasedRunner(BaseRunner):
         self.call_hook("before_val_iter")
         self.run_iter(batch, train_mode=False)
         self.call_hook("after_val_iter")
+        del self.data_batch
