@@ -87,6 +87,11 @@ def register_logger_hooks(runner: Any, log_config: dict | None) -> None:
         register(runner, logger_cfg, PRIORITIES["logger"])
 
 
+def register_profiler_hook(runner: Any, profiler_config: dict | Hook | None) -> None:
+    """A `ProfilerHook` unless the config names another `type`, at NORMAL (not one of the default hooks)."""
+    register(runner, _typed(profiler_config, "ProfilerHook"), Priority.NORMAL)
+
+
 def register_custom_hooks(runner: Any, custom_config: list | dict | Hook | None) -> None:
     """A hook, a config dict (its `priority` popped, NORMAL by default), or a list of them."""
     for hook in _custom_hooks(custom_config):

@@ -58,6 +58,9 @@ class RunnerHooks:
     def register_custom_hooks(self, custom_config: list | dict | Hook | None) -> None:
         default_hooks.register_custom_hooks(self, custom_config)
 
+    def register_profiler_hook(self, profiler_config: dict | Hook | None) -> None:
+        default_hooks.register_profiler_hook(self, profiler_config)
+
     def register_training_hooks(self, lr_config: dict | Hook | None, optimizer_config: dict | Hook | None = None,
                                 checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
                                 momentum_config: dict | Hook | None = None,

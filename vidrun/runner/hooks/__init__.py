@@ -25,6 +25,7 @@ from vidrun.runner.hooks.momentum_updater import (CosineAnnealingMomentumUpdater
                                                   OneCycleMomentumUpdaterHook, StepMomentumUpdaterHook)
 from vidrun.runner.hooks.optimizer import GradientCumulativeOptimizerHook, OptimizerHook
 from vidrun.runner.hooks.param_updater import LrUpdaterHook, MomentumUpdaterHook
+from vidrun.runner.hooks.profiler import ProfilerHook
 from vidrun.runner.hooks.sampler_seed import DistSamplerSeedHook
 from vidrun.runner.hooks.sync_buffer import SyncBuffersHook
 
@@ -37,5 +38,5 @@ __all__ = [
     "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
     "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
     "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
-    "ClosureHook", "SyncBuffersHook",
+    "ClosureHook", "SyncBuffersHook", "ProfilerHook",
 ]
