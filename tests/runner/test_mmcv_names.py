@@ -167,3 +167,21 @@ def test_iter_loader_reads_without_end_and_reshuffles(make_loader):
         sampler.set_epoch(epoch)
         order.append([int(dataset.labels[i]) for i in sampler])
     assert order[0] != order[1] and (firsts, seconds) == tuple(order)  # a new pass is a new shuffle
+
+
+def test_a_runner_constructor_named_in_the_runner_config(toy_model, quiet_logger):
+    from vidrun.runner import RUNNER_BUILDERS, DefaultRunnerConstructor, build_runner
+
+    @RUNNER_BUILDERS.register_module(force=True)
+    class LongerRunnerConstructor(DefaultRunnerConstructor):
+        def __call__(self):
+            self.runner_cfg = dict(self.runner_cfg, max_epochs=self.runner_cfg["max_epochs"] * 2)
+            return super().__call__()
+
+    cfg = dict(type="EpochBasedRunner", max_epochs=3, constructor="LongerRunnerConstructor")
+    runner = build_runner(cfg, dict(model=toy_model, logger=quiet_logger))
+    assert isinstance(runner, EpochBasedRunner) and runner.max_epochs == 6 and "constructor" in cfg
+    assert build_runner(dict(type="EpochBasedRunner", max_epochs=2, constructor="DefaultRunnerConstructor"),
+                        dict(model=toy_model)).max_epochs == 2
+    with pytest.raises(TypeError, match="runner_cfg must be a dict, not list"):
+        DefaultRunnerConstructor([("type", "EpochBasedRunner")])

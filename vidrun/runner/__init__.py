@@ -4,7 +4,7 @@
 an optimizer, an optimizer constructor or a hook that a config can name.
 """
 from vidrun.runner.base_runner import BaseRunner
-from vidrun.runner.builder import build_runner
+from vidrun.runner.builder import DefaultRunnerConstructor, build_runner, build_runner_constructor
 from vidrun.runner.dist_utils import allreduce_grads, allreduce_params
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, save_checkpoint
@@ -20,7 +20,7 @@ from vidrun.runner.module_state import get_state_dict, weights_to_cpu
 from vidrun.runner.optimizer import (OPTIMIZER_BUILDERS, OPTIMIZERS, DefaultOptimizerConstructor,
                                      TORCH_OPTIMIZERS, build_optimizer, build_optimizer_constructor)
 from vidrun.runner.priority import Priority, get_priority
-from vidrun.runner.registries import RUNNERS
+from vidrun.runner.registries import RUNNER_BUILDERS, RUNNERS
 from vidrun.runner.result_gathering import collect_results
 from vidrun.runner.utils import get_host_info, get_time_str, obj_from_dict
 from vidrun.utils import get_dist_info, init_dist, master_only, set_random_seed
@@ -34,5 +34,5 @@ __all__ = [
     "TORCH_OPTIMIZERS", "get_dist_info", "get_state_dict", "init_dist", "load_state_dict", "master_only",
     "multi_gpu_test", "set_random_seed", "single_gpu_test", "Runner", "get_host_info", "get_time_str",
     "obj_from_dict", "weights_to_cpu", "allreduce_grads", "allreduce_params", "IterLoader", "auto_fp16",
-    "force_fp32", "wrap_fp16_model",
+    "force_fp32", "wrap_fp16_model", "DefaultRunnerConstructor", "RUNNER_BUILDERS", "build_runner_constructor",
 ]
