@@ -101,3 +101,9 @@ def test_hooks_see_the_batch_of_the_iteration_as_data_batch(toy_model, make_load
     runner.run([make_loader(size=7, batch_size=4), make_loader(size=3)], [("train", 2), ("val", 1)])
     assert seen.sizes == [("train", 4), ("train", 3), ("val", 3)]
     assert not hasattr(runner, "data_batch")  # only during an iteration
+
+
+def test_mmcv_positional_arguments_are_refused_with_a_hint(toy_model, quiet_logger):
+    optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="work_dir must be a path or None, not SGD .*pass arguments by keyword"):
+        EpochBasedRunner(toy_model, None, optimizer, "work", quiet_logger)  # mmcv: (model, batch_processor, ...)
