@@ -37,11 +37,11 @@ class BaseRunner(RunnerHooks):
         if not callable(getattr(model, "train_step", None)):
             raise TypeError(f"{type(model).__name__} has no train_step(data_batch, optimizer): a runner needs "
                             f"a model implementing train_step and val_step")
-        if meta is not None and not isinstance(meta, dict):
-            raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
         if work_dir is not None and not isinstance(work_dir, (str, os.PathLike)):
             raise TypeError(f"work_dir must be a path or None, not {type(work_dir).__name__} (mmcv's runners take "
                             f"batch_processor second; vidrun's take optimizer there: pass arguments by keyword)")
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
         if max_iters is not None and max_epochs is not None:
             raise ValueError("give max_epochs or max_iters, not both")
         self.model = model
