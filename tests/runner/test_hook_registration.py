@@ -101,3 +101,12 @@ def test_get_hook_info_lists_the_hooks_of_each_stage(toy_model, quiet_logger):
                       "after_train_epoch", "before_val_epoch", "before_val_iter", "after_val_iter",
                       "after_val_epoch"]
     assert "after_train_epoch:\n(55          ) InfoTestHook" in info
+
+
+def test_iter_runner_takes_custom_hooks_sixth_as_in_mmcv(toy_model, quiet_logger):
+    runner = bare_runner(toy_model, quiet_logger, IterBasedRunner)
+    runner.register_training_hooks(None, None, None, None, None, [dict(type="InfoTestHook", info=6)])
+    assert described(runner) == [("InfoTestHook", 50), ("IterTimerHook", 70)]
+    runner = bare_runner(toy_model, quiet_logger, IterBasedRunner)
+    runner.register_training_hooks(None, custom_hooks_config=None, timer_config=None)
+    assert runner.hooks == []

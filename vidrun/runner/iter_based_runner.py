@@ -7,6 +7,8 @@ from typing import Any
 import torch
 
 from vidrun.runner.base_runner import BaseRunner
+from vidrun.runner.default_hooks import DEFAULT_TIMER
+from vidrun.runner.hooks.hook import Hook
 from vidrun.runner.registries import RUNNERS
 
 
@@ -51,6 +53,17 @@ class IterBasedRunner(BaseRunner):
         self.call_hook("after_train_iter")
         del self.data_batch
         self._iter += 1
+
+    def register_training_hooks(self, lr_config: dict | Hook | None, optimizer_config: dict | Hook | None = None,
+                                checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
+                                momentum_config: dict | Hook | None = None,
+                                custom_hooks_config: list | dict | Hook | None = None,
+                                timer_config: dict | Hook | None = DEFAULT_TIMER) -> None:
+        """The arguments in mmcv's IterBasedRunner order: `custom_hooks_config` sixth (`timer_config` after it;
+        mmcv always registers an IterTimerHook here). `by_epoch` of the lr, checkpoint and logger hooks
+        defaults to False under this runner without changing the configs."""
+        super().register_training_hooks(lr_config, optimizer_config, checkpoint_config, log_config,
+                                        momentum_config, timer_config, custom_hooks_config)
 
     def save_checkpoint(self, out_dir: str, filename_tmpl: str = "iter_{}.pth", meta: dict | None = None,
                         save_optimizer: bool = True, create_symlink: bool = True) -> str:
