@@ -34,6 +34,8 @@ def test_each_name_imports_first_without_a_cycle():
 
 def test_the_names_are_exported():
     assert set(NAMES) <= set(vidrun.runner.__all__)
+    assert [name for name in vidrun.runner.__all__ if not hasattr(vidrun.runner, name)] == []
+    assert len(vidrun.runner.__all__) == len(set(vidrun.runner.__all__))
     assert {"single_gpu_test", "multi_gpu_test"} <= set(vidrun.apis.__all__)
     assert vidrun.apis.single_gpu_test is single_gpu_test
 
