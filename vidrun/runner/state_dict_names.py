@@ -83,3 +83,11 @@ def to_wrapped_names(state_dict: dict, module: nn.Module) -> dict:
     if metadata is not None:
         out._metadata = OrderedDict((paths.get(k, k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
     return out
+
+
+def weights_to_cpu(state_dict: dict) -> OrderedDict:
+    """A copy of `state_dict` with every tensor on the CPU (its `_metadata` kept), as mmcv's function of that
+    name."""
+    moved = OrderedDict((key, value.cpu()) for key, value in state_dict.items())
+    moved._metadata = getattr(state_dict, "_metadata", OrderedDict())  # type: ignore[attr-defined]
+    return moved
