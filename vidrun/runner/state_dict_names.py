@@ -52,7 +52,7 @@ def get_state_dict(module: nn.Module, destination: OrderedDict | None = None, pr
     for key, value in state.items():
         out[prefix + plain_name(module, key)] = value
     metadata = getattr(state, "_metadata", None)
-    if metadata is not None:
+    if metadata is not None and hasattr(out, "__dict__"):  # a plain dict `destination` cannot carry it
         names = ((plain_name(module, k), v) for k, v in metadata.items())
         plain = OrderedDict((f"{prefix}{name}" if name else prefix.rstrip("."), v) for name, v in names)
         out._metadata = {**getattr(out, "_metadata", {}), **plain}  # type: ignore[attr-defined]
