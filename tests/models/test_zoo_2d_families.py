@@ -40,8 +40,8 @@ def case_id(case):
 
 def test_every_config_of_the_families_is_covered():
     configs = [c for ref in ARCHITECTURES.values() for mc in ref["model_cfgs"] for c in mc["configs"]]
-    assert sorted({c.split("/")[1] for c in configs}) == ["tin", "tsm"]
-    assert len(configs) == 6 and len(SHIPPED) >= 1
+    assert sorted({c.split("/")[1] for c in configs}) == ["tanet", "tin", "tsm"]
+    assert len(configs) == 9 and len(SHIPPED) >= 1
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -86,6 +86,8 @@ FAMILIES = {
                             cls_head=dict(type="TSMHead", num_classes=5, in_channels=1280, num_segments=4)),
     "tin": dict(type="Recognizer2D", backbone=dict(type="ResNetTIN", num_segments=4, shift_div=4, **R18),
                 cls_head=dict(type="TSMHead", num_classes=5, in_channels=512, num_segments=4, is_shift=False)),
+    "tanet": dict(type="Recognizer2D", backbone=dict(type="TANet", depth=50, num_segments=4),
+                  cls_head=dict(type="TSMHead", num_classes=5, in_channels=2048, num_segments=4)),
 }
 
 

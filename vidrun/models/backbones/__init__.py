@@ -7,6 +7,7 @@ from vidrun.models.backbones.resnet3d import ResNet3d
 from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tin import ResNetTIN
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
+from vidrun.models.backbones.tanet import TANet
 from vidrun.models.backbones.x3d import X3D
 
-__all__ = ["C3D", "MobileNetV2", "MobileNetV2TSM", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTIN", "ResNetTSM", "X3D"]
+__all__ = ["C3D", "MobileNetV2", "MobileNetV2TSM", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTIN", "ResNetTSM", "TANet", "X3D"]
