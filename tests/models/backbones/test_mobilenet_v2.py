@@ -81,3 +81,26 @@ def test_bad_arguments_name_the_culprit(kwargs, match):
         MobileNetV2(**kwargs)
     with pytest.raises(ValueError, match="stride"):
         InvertedResidual(8, 8, 3, 6)
+
+
+def settings(conv):
+    return conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.bias is not None
+
+
+def test_layers_follow_mmaction2s_rules():
+    """Restated from MMAction2's mobilenet_v2.py: per stage (t, c, n, s), blocks of hidden width round(in·t):
+    1×1 expansion (if t ≠ 1), 3×3 depthwise with stride s on the first block, 1×1 projection without activation;
+    no conv bias (every conv has a BN); stem 3×3 stride 2 to 32; conv2 1×1 to 1280."""
+    model = MobileNetV2()
+    assert settings(model.conv1.conv) == ((3, 3), (2, 2), (1, 1), 1, False)
+    in_channels = 32
+    for stage, (t, c, n, s) in enumerate(MobileNetV2.arch_settings):
+        for i, block in enumerate(getattr(model, f"layer{stage + 1}")):
+            hidden, stride = int(round(in_channels * t)), s if i == 0 else 1
+            convs = [m.conv for m in block.conv]
+            expected = ([((1, 1), (1, 1), (0, 0), 1, False)] if t != 1 else []) + [
+                ((3, 3), (stride, stride), (1, 1), hidden, False), ((1, 1), (1, 1), (0, 0), 1, False)]
+            assert [settings(conv) for conv in convs] == expected
+            assert convs[-1].out_channels == c and not block.conv[-1].with_activation
+            in_channels = c
+    assert settings(model.conv2.conv) == ((1, 1), (1, 1), (0, 0), 1, False) and model.conv2.conv.out_channels == 1280
