@@ -130,3 +130,9 @@ def test_plain_resnet_weights_load(tmp_path, to_mmaction_names):
 def test_shift_and_pool_arguments_are_refused():
     with pytest.raises(ValueError, match="is_shift"):
         ResNetTIN(depth=18, is_shift=True)
+
+
+def test_frozen_stages_freeze_their_interlace_modules_too():
+    model = ResNetTIN(depth=18, num_segments=4, frozen_stages=2)
+    assert not any(p.requires_grad for p in model.layer2.parameters())
+    assert all(p.requires_grad for p in model.layer3[0].conv1.conv.net1.parameters())

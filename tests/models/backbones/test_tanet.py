@@ -86,3 +86,9 @@ def test_bad_arguments_name_the_culprit():
         TANet(depth=50, num_segments=2)
     with pytest.raises(NotImplementedError, match="BasicBlock"):
         TANet(depth=18, num_segments=8)
+
+
+def test_frozen_stages_freeze_their_tams_too():
+    model = TANet(depth=50, num_segments=3, frozen_stages=1)
+    assert not any(p.requires_grad for p in model.layer1.parameters())
+    assert all(p.requires_grad for p in model.layer2[0].tam.parameters())

@@ -35,6 +35,7 @@ class ResNetTIN(ResNetTSM):
         self.is_tin = is_tin
         if is_tin:
             self.make_temporal_interlace()
+            self._freeze_stages()  # again: the interlace modules of frozen stages are frozen too
 
     def make_temporal_interlace(self) -> None:
         """Put a `TemporalInterlace` in front of the first convolution of every block of every stage."""

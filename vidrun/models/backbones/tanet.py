@@ -62,6 +62,7 @@ class TANet(ResNet):
         self.num_segments = num_segments
         self.tam_cfg = deepcopy(tam_cfg or {})
         self.make_tam_modeling()
+        self._freeze_stages()  # again: the TAMs of frozen stages are frozen too
 
     def make_tam_modeling(self) -> None:
         """Replace every block of every stage with a `TABlock` around it."""
