@@ -10,4 +10,5 @@ from vidrun.models.backbones.resnet_tsm import ResNetTSM
 from vidrun.models.backbones.tanet import TANet
 from vidrun.models.backbones.x3d import X3D
 
-__all__ = ["C3D", "MobileNetV2", "MobileNetV2TSM", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTIN", "ResNetTSM", "TANet", "X3D"]
+__all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
+__all__ += ["MobileNetV2", "MobileNetV2TSM", "ResNetTIN", "TANet"]

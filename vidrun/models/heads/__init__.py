@@ -6,4 +6,5 @@ from vidrun.models.heads.trn_head import TRNHead
 from vidrun.models.heads.tsn_head import TSNHead
 from vidrun.models.heads.x3d_head import X3DHead
 
-__all__ = ["BaseHead", "I3DHead", "TRNHead", "TSMHead", "TSNHead", "X3DHead"]
+__all__ = ["BaseHead", "I3DHead", "TSMHead", "TSNHead", "X3DHead"]
+__all__ += ["TRNHead"]

@@ -17,5 +17,6 @@ from vidrun.models.layers.temporal_pool import TemporalPool
 from vidrun.models.layers.temporal_shift import TemporalShift
 
 __all__ = ["ABBREVIATIONS", "ACTIVATIONS", "BY_DIMS", "BasicBlock", "BasicBlock3d", "Bottleneck", "Bottleneck3d",
-           "CONVS", "CombineNet", "ConvModule", "InvertedResidual", "NORMS", "TAM", "TemporalInterlace", "TemporalPool", "TemporalShift", "build_activation_layer",
+           "CONVS", "ConvModule", "NORMS", "TemporalPool", "TemporalShift", "build_activation_layer",
            "build_conv_layer", "build_norm_layer", "make_res_layer", "norm_abbreviation"]
+__all__ += ["CombineNet", "InvertedResidual", "TAM", "TemporalInterlace"]  # MobileNetV2, TIN, TANet
