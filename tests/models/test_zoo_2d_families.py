@@ -88,8 +88,9 @@ FAMILIES = {
                             cls_head=dict(type="TSMHead", num_classes=5, in_channels=1280, num_segments=4)),
     "tin": dict(type="Recognizer2D", backbone=dict(type="ResNetTIN", num_segments=4, shift_div=4, **R18),
                 cls_head=dict(type="TSMHead", num_classes=5, in_channels=512, num_segments=4, is_shift=False)),
-    "tanet": dict(type="Recognizer2D", backbone=dict(type="TANet", depth=50, num_segments=4),
-                  cls_head=dict(type="TSMHead", num_classes=5, in_channels=2048, num_segments=4)),
+    "tanet": dict(type="Recognizer2D", backbone=dict(type="TANet", depth=50, num_segments=4, num_stages=2,
+                                                     out_indices=(1,)),
+                  cls_head=dict(type="TSMHead", num_classes=5, in_channels=512, num_segments=4)),
     "trn": dict(type="Recognizer2D", backbone=dict(type="ResNet", depth=18, partial_bn=True),
                 cls_head=dict(type="TRNHead", num_classes=5, in_channels=512, num_segments=4, hidden_dim=16)),
 }
