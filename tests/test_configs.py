@@ -53,7 +53,8 @@ def check_shapes(cfg, model):
         pipeline = cfg.data[split].pipeline
         assert pipeline_step(pipeline, "FormatShape")["input_format"] == layout
         if getattr(backbone, "is_shift", False):
-            assert pipeline_step(pipeline, "SampleFrames")["num_clips"] == backbone.num_segments == head.num_segments
+            sampler = next(s for s in pipeline if s["type"] in ("SampleFrames", "DenseSampleFrames"))
+            assert sampler["num_clips"] == backbone.num_segments == head.num_segments
 
 
 def build_everything(cfg, tmp_path):
