@@ -119,7 +119,7 @@ def runner_check(path: Path, data_dir: Path, epochs: int, work_dir: Path, batch:
                     "--cfg-options", *options], check=True, capture_output=True, text=True, cwd=work_dir.parent)
     log_file = next(work_dir.glob("*.log.json"))
     records = [json.loads(line) for line in log_file.read_text().splitlines()]
-    records = [r for r in records if r["mode"] == "train" and (epochs == 1 or r["epoch"] > 1)]
+    records = [r for r in records if r.get("mode") == "train" and (epochs == 1 or r["epoch"] > 1)]
     step, data = (statistics.mean(r[key] for r in records) for key in ("time", "data_time"))
     batch = batch or Config.fromfile(path).data.videos_per_gpu
     return dict(rate=batch / step, iter_ms=step * 1000, wait_ms=data * 1000, share=data / step)

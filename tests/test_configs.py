@@ -53,8 +53,9 @@ def check_shapes(cfg, model):
         pipeline = cfg.data[split].pipeline
         assert pipeline_step(pipeline, "FormatShape")["input_format"] == layout
         if getattr(backbone, "is_shift", False):
+            sampler = next(s for s in pipeline if s["type"] in ("SampleFrames", "DenseSampleFrames"))
             num_segments = getattr(head, "num_segments", backbone.num_segments)  # TPNHead has none
-            assert pipeline_step(pipeline, "SampleFrames")["num_clips"] == backbone.num_segments == num_segments
+            assert sampler["num_clips"] == backbone.num_segments == num_segments
 
 
 def build_everything(cfg, tmp_path):

@@ -65,7 +65,8 @@ def test_every_norm_has_mmcvs_defaults(case):
     cfg = model_cfg(case)
     norms = [m for m in built(case).modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     assert all((m.eps, m.momentum, m.affine, m.track_running_stats) == (1e-5, 0.1, True, True) for m in norms)
-    expected = nn.BatchNorm2d if cfg["backbone"]["type"] in ("ResNet", "ResNetTSM") else nn.BatchNorm3d
+    two_d = ("ResNet", "ResNetTSM", "MobileNetV2TSM")
+    expected = nn.BatchNorm2d if cfg["backbone"]["type"] in two_d else nn.BatchNorm3d
     norm_cfg = cfg["backbone"].get("norm_cfg", {"type": "BN"})
     if norm_cfg and norm_cfg["type"] == "SyncBN":  # mmcv's SyncBN is torch's
         expected = nn.SyncBatchNorm

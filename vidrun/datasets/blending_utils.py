@@ -38,7 +38,10 @@ class BaseMiniBatchBlending:
 def _beta(alpha: float, owner: str) -> Beta:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0:
         raise ValueError(f"{owner}: alpha must be a positive number, got {alpha!r}")
-    return Beta(alpha, alpha)
+    # CPU tensors made here, as Beta(alpha, alpha) would make them, also when a model is built under
+    # `torch.device('meta')` (shape checks): the draws stay on the CPU generator, as in MMAction2.
+    concentration = torch.tensor(float(alpha), device="cpu")
+    return Beta(concentration, concentration)
 
 
 @BLENDINGS.register_module()

@@ -12,18 +12,18 @@ import torch
 from vidrun.runner.checkpoint import load_checkpoint, load_state_dict, read_checkpoint
 from vidrun.runner.checkpointer import Checkpointer
 from vidrun.runner.device import model_device, to_device
-from vidrun.runner.hooks.hook import HOOKS, Hook
+from vidrun.runner.hooks.hook import Hook
 from vidrun.runner.log_buffer import LogBuffer
 from vidrun.runner.loader_cursor import LoaderCursor, rescale_position
 from vidrun.runner.optimizer.several import load_optimizer_state_dict, named_optimizers, per_optimizer
-from vidrun.runner.priority import get_priority
 from vidrun.runner.resume_state import hook_states, load_hook_states
 from vidrun.runner.rng import capture_rng, restore_rng
+from vidrun.runner.runner_hooks import RunnerHooks
+from vidrun.runner.utils import get_time_str
 from vidrun.utils import get_dist_info, get_logger
-from vidrun.utils.errors import with_context
 
 
-class BaseRunner:
+class BaseRunner(RunnerHooks):
     """Holds the model, optimizer, counters and hooks; subclasses implement `run`.
 
     `epoch`, `iter` and `inner_iter` are 0-based and, inside an `after_*` event, still name the epoch or
@@ -38,6 +38,9 @@ class BaseRunner:
         if not callable(getattr(model, "train_step", None)):
             raise TypeError(f"{type(model).__name__} has no train_step(data_batch, optimizer): a runner needs "
                             f"a model implementing train_step and val_step")
+        if work_dir is not None and not isinstance(work_dir, (str, os.PathLike)):
+            raise TypeError(f"work_dir must be a path or None, not {type(work_dir).__name__} (mmcv's runners take "
+                            f"batch_processor second; vidrun's take optimizer there: pass arguments by keyword)")
         if meta is not None and not isinstance(meta, dict):
             raise TypeError(f"meta must be a dict, not {type(meta).__name__}")
         if max_iters is not None and max_epochs is not None:
@@ -52,6 +55,7 @@ class BaseRunner:
         self.logger = logger or get_logger()
         self.meta = meta
         self.rank, self.world_size = get_dist_info()
+        self.timestamp = get_time_str()  # names this run's log files (`vidrun train` sets its own)
         self.mode: str | None = None
         self.outputs: dict = {}
         self.data_loader: Any = None
@@ -103,52 +107,6 @@ class BaseRunner:
         return per_optimizer(self.optimizer, lambda opt: [
             g["momentum"] if "momentum" in g else g["betas"][0] if "betas" in g else 0.0 for g in opt.param_groups])
 
-    # -- hooks ------------------------------------------------------------------------------------------------
-    def register_hook(self, hook: Hook, priority: int | str = "NORMAL") -> None:
-        """Insert `hook` after every hook of lower or equal priority (ties keep registration order)."""
-        if not isinstance(hook, Hook):
-            raise TypeError(f"{type(hook).__name__} is not a Hook")
-        if any(h is hook for h in self._hooks):
-            raise ValueError(f"this {type(hook).__name__} is already registered")
-        hook.priority = get_priority(priority)
-        index = len(self._hooks)
-        while index > 0 and self._hooks[index - 1].priority > hook.priority:
-            index -= 1
-        self._hooks.insert(index, hook)
-
-    def register_hook_from_cfg(self, hook_cfg: dict) -> None:
-        """Build a hook from `dict(type=..., priority=..., **args)` (priority defaults to NORMAL)."""
-        hook_cfg = hook_cfg.copy()
-        priority = hook_cfg.pop("priority", "NORMAL")
-        self.register_hook(HOOKS.build(hook_cfg), priority=priority)
-
-    def register_training_hooks(self, lr_config: dict | None, optimizer_config: dict | Hook | None = None,
-                                checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
-                                momentum_config: dict | Hook | None = None, timer_config: dict | Hook | None = None,
-                                custom_hooks_config: list | dict | None = None) -> None:
-        """The default hooks of a training run; see `vidrun.runner.default_hooks`."""
-        from vidrun.runner.default_hooks import register_training_hooks
-        register_training_hooks(self, lr_config, optimizer_config, checkpoint_config, log_config,
-                                momentum_config, timer_config, custom_hooks_config)
-
-    def call_hook(self, event: str) -> None:
-        """Call `event` on every hook in priority order; an error names the hook, the event and the place."""
-        self._event = event
-        for hook in self._hooks:
-            try:
-                getattr(hook, event)(self)
-            except Exception as error:
-                where = f"epoch {self._epoch + 1}, iter {self._iter + 1}"
-                raise with_context(error, f"{type(hook).__name__}.{event} ({where}): {error}") from error
-        self._event = None
-
-    def hook_order(self) -> str:
-        """The hooks in calling order, with priority and the events each implements (logged at start)."""
-        lines = [f"{'priority':<9}{'hook':<34}events"]
-        lines += [f"{h.priority:<9}{type(h).__name__:<34}{', '.join(h.triggered_events()) or '-'}"
-                  for h in self._hooks]
-        return "\n".join(lines)
-
     # -- the workflow -----------------------------------------------------------------------------------------
     def _training_done(self) -> bool:
         raise NotImplementedError
@@ -186,15 +144,18 @@ class BaseRunner:
     # -- one step ---------------------------------------------------------------------------------------------
     def run_iter(self, data_batch: Any, train_mode: bool) -> None:
         """`outputs = model.train_step(...)` or `val_step` on the batch moved to the model's device, checked,
-        and its `log_vars` into the log buffer."""
+        and its `log_vars` (weighted by `num_samples`, 1 when absent) into the log buffer. A dict without
+        `log_vars` logs nothing for this iteration, as in mmcv: a model that steps its own optimizers
+        (`optimizer_config=None`) may return only what it wants hooks to see."""
         step = self.model.train_step if train_mode else self.model.val_step
         data_batch = to_device(data_batch, model_device(self.model))
         with self.precision_context():
             outputs = step(data_batch, self.optimizer)
-        if not isinstance(outputs, dict) or "log_vars" not in outputs:
+        if not isinstance(outputs, dict):
             raise TypeError(f"{self.model_name}.{'train' if train_mode else 'val'}_step must return a dict "
-                            f"with 'loss', 'log_vars' and 'num_samples', not {type(outputs).__name__}")
-        self.log_buffer.update(outputs["log_vars"], outputs.get("num_samples", 1))
+                            f"(usually with 'loss', 'log_vars' and 'num_samples'), not {type(outputs).__name__}")
+        if "log_vars" in outputs:
+            self.log_buffer.update(outputs["log_vars"], outputs.get("num_samples", 1))
         self.outputs = outputs
 
     def cursor(self, loader: Any) -> LoaderCursor:
@@ -209,6 +170,8 @@ class BaseRunner:
         finished = self._event in (f"after_train_{self.unit}", f"after_val_{self.unit}")
         in_unit = self._event is not None and self._event not in ("before_run", "after_run")
         flow, started = self._flow
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict or None, not {type(meta).__name__}: {meta!r}")
         meta = dict(self.meta or {}, **(meta or {}))
         meta.update(epoch=self._epoch + (self._event == "after_train_epoch"),
                     iter=self._iter + (self._event == "after_train_iter"), world_size=self.world_size)
@@ -222,7 +185,9 @@ class BaseRunner:
 
     def save_checkpoint(self, out_dir: str, filename_tmpl: str = "epoch_{}.pth", save_optimizer: bool = True,
                         meta: dict | None = None, create_symlink: bool = True) -> str:
-        """Write `out_dir/filename_tmpl.format(epoch or iter + 1)` atomically (and `latest.pth`)."""
+        """Write `out_dir/filename_tmpl.format(n)` atomically, `n` the epochs (IterBasedRunner: iterations)
+        done counting the current one, and point `latest.pth` at it unless `create_symlink=False`. `meta` is
+        added to the runner's own; anything but a dict or None is a TypeError."""
         state = self.checkpoint_state(save_optimizer, meta)
         number = state["meta"]["epoch" if self.unit == "epoch" else "iter"]
         return Checkpointer(out_dir, logger=self.logger).save(

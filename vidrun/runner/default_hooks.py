@@ -1,12 +1,12 @@
-"""The default hooks of a training run, registered in one place with the reason for each priority.
+"""The default hooks of a training run: their priorities in one table with the reason for each, one function
+per hook (the runner's `register_*_hook` methods call them) and `register_training_hooks`, all of them in order.
 
-Hooks run in priority order (lower first; ties in registration order), for every event. Within one train
-iteration that means: the lr and momentum are set before the step uses them, the step happens before the
-checkpoint saves its result, the timer stops after all of that, and the loggers write last what every other
-hook has put in the log buffer.
+Hooks run in priority order (lower first; ties in registration order), for every event.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from vidrun.config import ConfigError, ConfigDict, did_you_mean
@@ -15,32 +15,88 @@ from vidrun.runner.hooks.hook import HOOKS, Hook
 from vidrun.runner.priority import Priority
 
 
+# The default hooks' priorities and why each sits there. Within one train iteration this means: the lr and
+# momentum are set before the step uses them, the step happens before the checkpoint saves its result, the
+# timer stops after all of that, and the loggers write last what every other hook has put in the log buffer.
+PRIORITIES = {
+    # VERY_HIGH (10): this iteration's lr is written before anything reads it: the step, the loggers.
+    "lr": Priority.VERY_HIGH,
+    # HIGH (30): momentum likewise; cyclic and one-cycle momentum mirror the lr set just before.
+    "momentum": Priority.HIGH,
+    # ABOVE_NORMAL (40): backward and step, before the checkpoint, so the checkpoint holds stepped weights;
+    # also before custom hooks (NORMAL by default) that inspect gradients or updated weights.
+    "optimizer": Priority.ABOVE_NORMAL,
+    # NORMAL (50): checkpoint after the step; before evaluation (LOW), so a save_best copy never precedes it.
+    "checkpoint": Priority.NORMAL,
+    # LOW (70): the timer stops after the step and the save, so `time` is the whole iteration.
+    "timer": Priority.LOW,
+    # VERY_LOW (90): loggers write last, once every hook has added its values (time, grad_norm, metrics).
+    "logger": Priority.VERY_LOW,
+    # Custom hooks: at their own `priority`, NORMAL by default; ties run after the default hooks above.
+    "custom": Priority.NORMAL,
+}
+DEFAULT_TIMER = MappingProxyType({"type": "IterTimerHook"})  # read-only: a shared default argument
+
+
 def register_training_hooks(runner: Any, lr_config: dict | Hook | None,
                             optimizer_config: dict | Hook | None = None,
                             checkpoint_config: dict | Hook | None = None, log_config: dict | None = None,
                             momentum_config: dict | Hook | None = None,
-                            timer_config: dict | Hook | None = None,
-                            custom_hooks_config: list | dict | None = None) -> None:
-    """Register the hooks that the config's `*_config` keys describe. `None` leaves a hook out (without
-    `optimizer_config` nothing steps); `timer_config` defaults to `IterTimerHook`. Nothing passed is changed."""
-    # VERY_HIGH (10): this iteration's lr is written before anything reads it: the step, the loggers.
-    register(runner, _policy_hook(lr_config, "lr_config", "LrUpdaterHook"), Priority.VERY_HIGH)
-    # HIGH (30): momentum likewise; cyclic and one-cycle momentum mirror the lr set just before.
-    register(runner, _policy_hook(momentum_config, "momentum_config", "MomentumUpdaterHook"), Priority.HIGH)
-    # ABOVE_NORMAL (40): backward and step, before the checkpoint, so the checkpoint holds stepped weights;
-    # also before custom hooks (NORMAL by default) that inspect gradients or updated weights.
-    register(runner, _typed(optimizer_config, "OptimizerHook"), Priority.ABOVE_NORMAL)
-    # NORMAL (50): checkpoint after the step; before evaluation (LOW), so a save_best copy never precedes it.
-    register(runner, _typed(checkpoint_config, "CheckpointHook"), Priority.NORMAL)
-    # LOW (70): the timer stops after the step and the save, so `time` is the whole iteration.
-    register(runner, _typed({} if timer_config is None else timer_config, "IterTimerHook"), Priority.LOW)
-    # VERY_LOW (90): loggers write last, once every hook has added its values (time, grad_norm, metrics).
+                            timer_config: Mapping | Hook | None = DEFAULT_TIMER,
+                            custom_hooks_config: list | dict | Hook | None = None) -> None:
+    """Register the hooks that the config's `*_config` keys describe, through the runner's `register_*`
+    methods in mmcv's order, each at its priority in `PRIORITIES`. `None` leaves a hook out (without
+    `optimizer_config` nothing steps; `timer_config=None`, no `time` in the log). Nothing passed is changed."""
+    runner.register_lr_hook(lr_config)
+    runner.register_momentum_hook(momentum_config)
+    runner.register_optimizer_hook(optimizer_config)
+    runner.register_checkpoint_hook(checkpoint_config)
+    runner.register_timer_hook(timer_config)
+    runner.register_logger_hooks(log_config)
+    runner.register_custom_hooks(custom_hooks_config)
+
+
+def register_lr_hook(runner: Any, lr_config: dict | Hook | None) -> None:
+    """`dict(policy=..., **args)` builds `<Policy>LrUpdaterHook` (see `_policy_hook`); a Hook is taken as is."""
+    register(runner, _policy_hook(lr_config, "lr_config", "LrUpdaterHook"), PRIORITIES["lr"])
+
+
+def register_momentum_hook(runner: Any, momentum_config: dict | Hook | None) -> None:
+    register(runner, _policy_hook(momentum_config, "momentum_config", "MomentumUpdaterHook"),
+             PRIORITIES["momentum"])
+
+
+def register_optimizer_hook(runner: Any, optimizer_config: dict | Hook | None) -> None:
+    """An `OptimizerHook` unless the config names another `type`."""
+    register(runner, _typed(optimizer_config, "OptimizerHook"), PRIORITIES["optimizer"])
+
+
+def register_checkpoint_hook(runner: Any, checkpoint_config: dict | Hook | None) -> None:
+    register(runner, _typed(checkpoint_config, "CheckpointHook"), PRIORITIES["checkpoint"])
+
+
+def register_timer_hook(runner: Any, timer_config: Mapping | Hook | None) -> None:
+    """An `IterTimerHook` unless the config names another `type`."""
+    timer_config = dict(timer_config) if isinstance(timer_config, MappingProxyType) else timer_config
+    register(runner, _typed(timer_config, "IterTimerHook"), PRIORITIES["timer"])
+
+
+def register_logger_hooks(runner: Any, log_config: dict | None) -> None:
+    """Each of `log_config['hooks']`, with `log_config['interval']` unless the hook sets its own."""
     for logger_cfg in _logger_hooks(log_config):
-        register(runner, logger_cfg, Priority.VERY_LOW)
-    # Custom hooks: at their own `priority`, NORMAL by default; ties run after the default hooks above.
-    for hook in _custom_hooks(custom_hooks_config):
+        register(runner, logger_cfg, PRIORITIES["logger"])
+
+
+def register_profiler_hook(runner: Any, profiler_config: dict | Hook | None) -> None:
+    """A `ProfilerHook` unless the config names another `type`, at NORMAL (not one of the default hooks)."""
+    register(runner, _typed(profiler_config, "ProfilerHook"), Priority.NORMAL)
+
+
+def register_custom_hooks(runner: Any, custom_config: list | dict | Hook | None) -> None:
+    """A hook, a config dict (its `priority` popped, NORMAL by default), or a list of them."""
+    for hook in _custom_hooks(custom_config):
         if isinstance(hook, Hook):
-            runner.register_hook(hook, Priority.NORMAL)
+            runner.register_hook(hook, PRIORITIES["custom"])
         else:
             runner.register_hook_from_cfg(hook)
 

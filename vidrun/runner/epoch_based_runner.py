@@ -1,6 +1,7 @@
 """`EpochBasedRunner`: trains for `max_epochs` passes over the data, a workflow entry counting epochs."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -25,8 +26,12 @@ class EpochBasedRunner(BaseRunner):
             raise ValueError("EpochBasedRunner needs max_epochs >= 1 (runner=dict(max_epochs=N) or total_epochs)")
         train_loader = next(loader for loader, (mode, _) in zip(data_loaders, workflow) if mode == "train")
         self._max_iters = self._max_epochs * len(train_loader)
-        self._start(data_loaders, workflow)
-        self._run_workflow(data_loaders, workflow)
+        try:
+            self._start(data_loaders, workflow)
+            self._run_workflow(data_loaders, workflow)
+        except BaseException as exc:  # Ctrl-C included: the tracking hooks close their runs
+            self.call_exception_hooks(exc)
+            raise
 
     def train(self, data_loader: Any) -> None:
         self.model.train()
@@ -35,10 +40,11 @@ class EpochBasedRunner(BaseRunner):
         self.call_hook("before_train_epoch")
         cursor = self.cursor(data_loader)
         for batch in cursor.one_pass():
-            self._inner_iter = cursor.position - 1
+            self._inner_iter, self.data_batch = cursor.position - 1, batch
             self.call_hook("before_train_iter")
             self.run_iter(batch, train_mode=True)
             self.call_hook("after_train_iter")
+            del self.data_batch
             self._iter += 1
         self.call_hook("after_train_epoch")
         self._epoch += 1
@@ -51,8 +57,19 @@ class EpochBasedRunner(BaseRunner):
         self.call_hook("before_val_epoch")
         cursor = self.cursor(data_loader)
         for batch in cursor.one_pass():
-            self._inner_iter = cursor.position - 1
+            self._inner_iter, self.data_batch = cursor.position - 1, batch
             self.call_hook("before_val_iter")
             self.run_iter(batch, train_mode=False)
             self.call_hook("after_val_iter")
+            del self.data_batch
         self.call_hook("after_val_epoch")
+
+
+@RUNNERS.register_module()
+class Runner(EpochBasedRunner):
+    """mmcv's old name of `EpochBasedRunner`: the same runner, with a DeprecationWarning when built."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        warnings.warn("Runner is the old name of EpochBasedRunner: use EpochBasedRunner", DeprecationWarning,
+                      stacklevel=2)
+        super().__init__(*args, **kwargs)

@@ -52,7 +52,7 @@ def get_state_dict(module: nn.Module, destination: OrderedDict | None = None, pr
     for key, value in state.items():
         out[prefix + plain_name(module, key)] = value
     metadata = getattr(state, "_metadata", None)
-    if metadata is not None:
+    if metadata is not None and hasattr(out, "__dict__"):  # a plain dict `destination` cannot carry it
         names = ((plain_name(module, k), v) for k, v in metadata.items())
         plain = OrderedDict((f"{prefix}{name}" if name else prefix.rstrip("."), v) for name, v in names)
         out._metadata = {**getattr(out, "_metadata", {}), **plain}  # type: ignore[attr-defined]
@@ -83,3 +83,11 @@ def to_wrapped_names(state_dict: dict, module: nn.Module) -> dict:
     if metadata is not None:
         out._metadata = OrderedDict((paths.get(k, k), v) for k, v in metadata.items())  # type: ignore[attr-defined]
     return out
+
+
+def weights_to_cpu(state_dict: dict) -> OrderedDict:
+    """A copy of `state_dict` with every tensor on the CPU (its `_metadata` kept), as mmcv's function of that
+    name."""
+    moved = OrderedDict((key, value.cpu()) for key, value in state_dict.items())
+    moved._metadata = getattr(state_dict, "_metadata", OrderedDict())  # type: ignore[attr-defined]
+    return moved

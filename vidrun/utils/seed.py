@@ -4,13 +4,18 @@ from __future__ import annotations
 import os
 import random
 
+from vidrun.utils.dist import get_dist_info
 
-def set_random_seed(seed: int, deterministic: bool = False) -> None:
+
+def set_random_seed(seed: int, deterministic: bool = False, use_rank_shift: bool = False) -> None:
     """Seed Python's, NumPy's and torch's generators (every device). `deterministic=True` also makes cuDNN
-    pick deterministic algorithms and turns off its benchmark mode (slower, reproducible on a GPU)."""
+    pick deterministic algorithms and turns off its benchmark mode (slower, reproducible on a GPU).
+    `use_rank_shift=True` seeds each process with `seed + rank` (mmcv's argument)."""
     import numpy as np  # imported here, as in every module `vidrun.utils` loads, so that the command line
     import torch  # parses its arguments without paying for them
 
+    if use_rank_shift:
+        seed += get_dist_info()[0]
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

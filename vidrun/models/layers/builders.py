@@ -14,7 +14,8 @@ NORMS = {"BN": None, "BN1d": nn.BatchNorm1d, "BN2d": nn.BatchNorm2d, "BN3d": nn.
          "SyncBN": nn.SyncBatchNorm, "GN": nn.GroupNorm, "LN": nn.LayerNorm, "IN": None,
          "IN1d": nn.InstanceNorm1d, "IN2d": nn.InstanceNorm2d, "IN3d": nn.InstanceNorm3d}
 ACTIVATIONS = {"ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "GELU": nn.GELU, "Sigmoid": nn.Sigmoid,
-               "Swish": nn.SiLU, "SiLU": nn.SiLU, "Tanh": nn.Tanh, "Hardswish": nn.Hardswish}
+               "Swish": nn.SiLU, "SiLU": nn.SiLU, "Tanh": nn.Tanh, "Hardswish": nn.Hardswish,
+               "ReLU6": nn.ReLU6}
 BY_DIMS = {1: (nn.Conv1d, nn.BatchNorm1d, nn.InstanceNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d, nn.InstanceNorm2d),
            3: (nn.Conv3d, nn.BatchNorm3d, nn.InstanceNorm3d)}
 # mmcv's attribute names for norm layers (its `infer_abbr`): what a ConvModule's norm is called in a state dict.

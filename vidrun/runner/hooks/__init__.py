@@ -1,5 +1,6 @@
 """The built-in hooks, one a module; importing this package registers them all in `HOOKS`."""
 from vidrun.runner.hooks.checkpoint import CheckpointHook
+from vidrun.runner.hooks.closure import ClosureHook
 from vidrun.runner.hooks.ema import EMAHook
 from vidrun.runner.hooks.dist_evaluation import DistEvalHook
 from vidrun.runner.hooks.evaluation import EvalHook
@@ -25,7 +26,9 @@ from vidrun.runner.hooks.momentum_updater import (CosineAnnealingMomentumUpdater
                                                   OneCycleMomentumUpdaterHook, StepMomentumUpdaterHook)
 from vidrun.runner.hooks.optimizer import GradientCumulativeOptimizerHook, OptimizerHook
 from vidrun.runner.hooks.param_updater import LrUpdaterHook, MomentumUpdaterHook
+from vidrun.runner.hooks.profiler import ProfilerHook
 from vidrun.runner.hooks.sampler_seed import DistSamplerSeedHook
+from vidrun.runner.hooks.sync_buffer import SyncBuffersHook
 
 __all__ = [
     "CheckpointHook", "DistEvalHook", "CosineAnnealingLrUpdaterHook", "CosineAnnealingMomentumUpdaterHook",
@@ -37,4 +40,5 @@ __all__ = [
     "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
     "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
     "GradientCumulativeFp16OptimizerHook",
+    "ClosureHook", "SyncBuffersHook", "ProfilerHook",
 ]

@@ -12,6 +12,8 @@ HOOKS = Registry("HOOKS")
 EVENTS = ("before_run", "before_train_epoch", "before_train_iter", "after_train_iter", "after_train_epoch",
           "before_val_epoch", "before_val_iter", "after_val_iter", "after_val_epoch", "after_run")
 GENERIC_OF = {event: event.replace("_train", "").replace("_val", "") for event in EVENTS}
+# Called instead of the remaining events when a run raises, with the exception: `on_exception(runner, exc)`.
+EXCEPTION_EVENT = "on_exception"
 
 
 class Hook:
@@ -26,6 +28,7 @@ class Hook:
                 after_{mode}_iter          # OptimizerHook does backward + step here, in train only
             after_{mode}_epoch
         after_run
+        # if anything above raises: on_exception(runner, exc) on every hook, then the exception goes on
 
     Override the events you need; `before_epoch`/`after_epoch`/`before_iter`/`after_iter` are called for
     both modes unless the mode-specific variant is overridden. A hook whose state must survive a resume
@@ -34,6 +37,7 @@ class Hook:
     """
 
     priority: int  # set by the runner when the hook is registered
+    stages = EVENTS  # mmcv's name for the events, in order
 
     def before_run(self, runner: Any) -> None: pass
     def after_run(self, runner: Any) -> None: pass
@@ -50,6 +54,12 @@ class Hook:
     def before_val_iter(self, runner: Any) -> None: self.before_iter(runner)
     def after_train_iter(self, runner: Any) -> None: self.after_iter(runner)
     def after_val_iter(self, runner: Any) -> None: self.after_iter(runner)
+
+    def on_exception(self, runner: Any, exc: BaseException) -> None:
+        """Called on every hook, in priority order, when the run raises `exc` (a hook's error, a failed step,
+        Ctrl-C); the runner re-raises `exc` unchanged afterwards. Close what `before_run` opened here (a
+        tracking run, a file) and mark the failure; do not raise. Events before `before_run` may not have
+        run on this hook (an error in another hook's `before_run`)."""
 
     def state_dict(self) -> dict:
         return {}
@@ -77,7 +87,13 @@ class Hook:
         return runner.iter + 1 == runner.max_iters
 
     def triggered_events(self) -> list[str]:
-        """The events this hook's class implements itself (directly or through its generic event)."""
+        """The events this hook's class (or the hook itself, as a ClosureHook) implements, directly or through
+        its generic event."""
         own = {name for cls in type(self).__mro__ if cls is not Hook and issubclass(cls, Hook)
-               for name in vars(cls)}
-        return [e for e in EVENTS if e in own or GENERIC_OF[e] in own and GENERIC_OF[e] != e]
+               for name in vars(cls)} | set(vars(self))
+        events = [e for e in EVENTS if e in own or GENERIC_OF[e] in own and GENERIC_OF[e] != e]
+        return events + [EXCEPTION_EVENT] * (EXCEPTION_EVENT in own)
+
+    def get_triggered_stages(self) -> list[str]:
+        """mmcv's name for `triggered_events`."""
+        return self.triggered_events()

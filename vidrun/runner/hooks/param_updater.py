@@ -21,9 +21,13 @@ class ParamUpdaterHook(Hook):
     config_key = ""          # 'lr_config' or 'momentum_config', for error messages
     initial_key = ""         # 'initial_lr' or 'initial_momentum'
     default_warmup_ratio = 0.1
+    mmcv_method = ""         # 'get_lr' or 'get_momentum': what an mmcv-style subclass implements instead
 
-    def __init__(self, schedule: Any, by_epoch: bool | None = None, warmup: str | None = None,
+    def __init__(self, schedule: Any = None, by_epoch: bool | None = None, warmup: str | None = None,
                  warmup_iters: int = 0, warmup_ratio: float | None = None, warmup_by_epoch: bool = False):
+        if schedule is None and not callable(getattr(self, self.mmcv_method, None)):
+            raise TypeError(f"{type(self).__name__} needs a schedule, or (as in mmcv) a subclass implementing "
+                            f"{self.mmcv_method}(runner, base_value)")
         self.schedule = schedule
         self.by_epoch = by_epoch
         ratio = self.default_warmup_ratio if warmup_ratio is None else warmup_ratio
@@ -80,17 +84,30 @@ class ParamUpdaterHook(Hook):
                 self.write(group, self.value(runner, group[self.initial_key], schedule))
 
     def value(self, runner: Any, base: float, schedule: Any = None) -> float:
-        """The value at the runner's counters of `schedule` (default: the hook's) for a group whose base is
-        `base`."""
-        return value_at(schedule or self.schedule, base, iteration=runner.iter, epoch=runner.epoch,
+        """The value at the runner's counters of `schedule` (default: the hook's; for an mmcv-style subclass,
+        its `get_lr`/`get_momentum` as the regular value) for a group whose base is `base`, warm-up applied."""
+        if schedule is None:
+            schedule = self.schedule if self.schedule is not None else _Subclassed(self, runner)
+        return value_at(schedule, base, iteration=runner.iter, epoch=runner.epoch,
                         max_iters=runner.max_iters, max_epochs=runner.max_epochs, by_epoch=self.by_epoch,
                         warmup=self.warmup, momentum=self.initial_key == "initial_momentum")
 
 
-class LrUpdaterHook(ParamUpdaterHook):
-    """Sets each group's `lr`; `lr_config=dict(policy=..., ...)` selects the subclass."""
+class _Subclassed:
+    """An mmcv-style updater subclass's `get_lr(runner, base_lr)` (or `get_momentum`) as a schedule."""
 
-    config_key, initial_key = "lr_config", "initial_lr"
+    def __init__(self, hook: ParamUpdaterHook, runner: Any):
+        self.hook, self.runner = hook, runner
+
+    def __call__(self, base: float, progress: int, total: int) -> float:
+        return getattr(self.hook, self.hook.mmcv_method)(self.runner, base)
+
+
+class LrUpdaterHook(ParamUpdaterHook):
+    """Sets each group's `lr`; `lr_config=dict(policy=..., ...)` selects the subclass. A subclass written for
+    mmcv, implementing `get_lr(runner, base_lr)` and calling `super().__init__(**kwargs)`, works too."""
+
+    config_key, initial_key, mmcv_method = "lr_config", "initial_lr", "get_lr"
 
     def read(self, group: dict) -> float:
         return group["lr"]
@@ -102,7 +119,7 @@ class LrUpdaterHook(ParamUpdaterHook):
 class MomentumUpdaterHook(ParamUpdaterHook):
     """Sets each group's `momentum`, or `betas[0]` for Adam-like optimizers. Warm-up divides by the ratio."""
 
-    config_key, initial_key = "momentum_config", "initial_momentum"
+    config_key, initial_key, mmcv_method = "momentum_config", "initial_momentum", "get_momentum"
     default_warmup_ratio = 0.9
 
     def read(self, group: dict) -> float:

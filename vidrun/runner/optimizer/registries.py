@@ -28,3 +28,4 @@ def torch_optimizers() -> list[type[Optimizer]]:
 for _optimizer in torch_optimizers():
     OPTIMIZERS.register_module(module=_optimizer)
 del _optimizer
+TORCH_OPTIMIZERS = [cls.__name__ for cls in torch_optimizers()]  # mmcv's list of the names registered above

@@ -5,7 +5,7 @@ import torch
 from mlflow import MlflowClient
 
 from vidrun.config import Config
-from vidrun.runner import HOOKS, EpochBasedRunner
+from vidrun.runner import HOOKS, EpochBasedRunner, Hook
 
 CONFIG = Config(dict(model=dict(type="ToyModel", backbone=dict(depth=2, widths=[8, 8])),
                      optimizer=dict(type="SGD", lr=0.1), total_epochs=2))
@@ -78,3 +78,24 @@ def test_a_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)
     with pytest.raises(ImportError, match=r'MlflowLoggerHook needs the mlflow package: pip install "vidrun\[mlflow\]"'):
         HOOKS.build(dict(type="MlflowLoggerHook"))
+
+
+class FailAtIter(Hook):
+    def before_train_iter(self, runner):
+        if runner.iter == 3:
+            raise ValueError("disk full")
+
+
+def test_a_run_that_raises_ends_failed_with_its_exception(toy_model, make_loader, quiet_logger, tmp_path):
+    optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+    runner = EpochBasedRunner(toy_model, optimizer, str(tmp_path), quiet_logger, max_epochs=2)
+    runner.register_training_hooks(None, dict(), None, dict(interval=1, hooks=[dict(type="MlflowLoggerHook",
+                                                                                     exp_name="crash")]))
+    runner.register_hook(FailAtIter(), "HIGHEST")
+    with pytest.raises(ValueError, match="disk full"):
+        runner.run([make_loader(size=24)], [("train", 1)])
+    client, run = the_run(tmp_path, "crash")
+    assert run.info.status == "FAILED" and run.info.end_time is not None
+    assert run.data.tags["vidrun.exception"] == \
+        "ValueError: FailAtIter.before_train_iter (epoch 1, iter 4): disk full"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "train/loss")] == [1, 2, 3]

@@ -5,7 +5,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from vidrun.runner import HOOKS, EpochBasedRunner, EvalHook, IterBasedRunner
+from vidrun.runner import HOOKS, EpochBasedRunner, EvalHook, Hook, IterBasedRunner
 
 
 def trained(runner_cls, model, logger, work_dir, loaders, workflow, length=2, with_text=True, **hook_args):
@@ -74,3 +74,21 @@ def test_a_missing_package_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r'TensorboardLoggerHook needs the tensorboard package: '
                                           r'pip install "vidrun\[tensorboard\]"'):
         HOOKS.build(dict(type="TensorboardLoggerHook"))
+
+
+class FailAtIter(Hook):
+    def before_train_iter(self, runner):
+        if runner.iter == 5:
+            raise ValueError("disk full")
+
+
+def test_a_run_that_raises_keeps_what_was_logged(toy_model, make_loader, quiet_logger, tmp_path):
+    optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+    runner = EpochBasedRunner(toy_model, optimizer, str(tmp_path), quiet_logger, max_epochs=2)
+    runner.register_training_hooks(None, dict(), None, dict(interval=2, hooks=[dict(type="TensorboardLoggerHook")]))
+    runner.register_hook(FailAtIter(), "HIGHEST")
+    with pytest.raises(ValueError, match="disk full"):
+        runner.run([make_loader(size=24)], [("train", 1)])
+    (hook,) = [h for h in runner.hooks if type(h).__name__ == "TensorboardLoggerHook"]
+    assert hook.writer is None  # closed, so the event file holds every point logged
+    assert [step for step, _ in scalars(tmp_path / "tf_logs")["train/loss"]] == [2, 4]

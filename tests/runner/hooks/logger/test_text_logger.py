@@ -1,10 +1,14 @@
 import json
 import re
 
+import numpy as np
+
+import pytest
 import torch
 
 from vidrun.apis.log_curves import load_log
-from vidrun.runner import EpochBasedRunner, EvalHook, IterBasedRunner
+from vidrun.cli.main import main
+from vidrun.runner import EpochBasedRunner, EvalHook, Hook, IterBasedRunner
 
 
 def trained(runner_cls, model, logger, work_dir, loaders, workflow, interval, ignore_last=True, length=2,
@@ -86,7 +90,8 @@ def evaluated(model, logger, work_dir, loaders, length, resume_from=None, logger
 
 
 def read(path):
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """The records of a `.log.json`, without the meta line a runner with `meta` (a resumed one) writes first."""
+    return [r for r in map(json.loads, path.read_text().splitlines()) if "mode" in r]
 
 
 def test_an_evaluation_before_training_is_logged_at_epoch_0_iteration_0(toy_model, make_loader, quiet_logger,
@@ -117,3 +122,40 @@ def test_a_resumed_run_logs_its_first_evaluation_where_it_resumed(make_model, ma
     assert [(r["mode"], r["epoch"], r["iter"]) for r in records] == [
         ("val", 1, 0), ("train", 2, 2), ("train", 2, 4), ("train", 2, 6), ("val", 2, 6)]
     assert load_log(json_log).curve("top1_acc", "val")[0] == [6, 12]
+
+
+def test_a_run_that_raises_ends_its_log_with_the_exception(toy_model, make_loader, quiet_logger, tmp_path):
+    class FailAtIter(Hook):
+        def before_train_iter(self, runner):
+            if runner.iter == 8:
+                raise ValueError("disk full")
+
+    runner = EpochBasedRunner(toy_model, torch.optim.SGD(toy_model.parameters(), lr=0.1), str(tmp_path),
+                              quiet_logger, max_epochs=2)
+    runner.register_training_hooks(None, dict(), None, dict(interval=2, hooks=[dict(type="TextLoggerHook")]))
+    runner.register_hook(FailAtIter(), "HIGHEST")
+    with pytest.raises(ValueError, match="disk full"):
+        runner.run([make_loader(size=24)], [("train", 1)])
+    assert quiet_logger.lines[-1] == ("the run stopped in epoch 2, iter 9 (train): ValueError: "
+                                      "FailAtIter.before_train_iter (epoch 2, iter 9): disk full")
+
+
+def test_the_json_log_starts_with_the_runs_meta(toy_model, make_loader, quiet_logger, tmp_path):
+    meta = dict(seed=7, config="model = dict(type='ToyModel')\n", env={"Python": "3.11"}, exp_name="toy.py",
+                ratio=np.float64(0.123456789), count=np.int64(3))
+    runner = EpochBasedRunner(toy_model, torch.optim.SGD(toy_model.parameters(), lr=0.1), str(tmp_path),
+                              quiet_logger, meta=meta, max_epochs=1)
+    runner.register_training_hooks(None, dict(), None, dict(interval=2, hooks=[dict(type="TextLoggerHook")]))
+    runner.run([make_loader(size=8)], [("train", 1)])
+    path = tmp_path / f"{runner.timestamp}.log.json"
+    first, *records = map(json.loads, path.read_text().splitlines())
+    assert first == dict(seed=7, config="model = dict(type='ToyModel')\n", env={"Python": "3.11"},
+                         exp_name="toy.py", ratio=0.12346, count=3)
+    assert [(r["mode"], r["epoch"], r["iter"]) for r in records] == [("train", 1, 2)]
+    assert load_log(path).curve("loss", "train")[0] == [2]  # plot-curve and analyze-logs skip the meta line
+    for argv in (["analyze-logs", "cal-train-time", str(path), "--include-outliers"],
+                 ["plot-curve", str(path), "--keys", "loss", "--out", str(tmp_path / "loss.png")]):
+        with pytest.raises(SystemExit) as finished:
+            main(argv)
+        assert finished.value.code == 0, argv
+    assert (tmp_path / "loss.png").stat().st_size > 0

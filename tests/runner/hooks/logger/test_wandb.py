@@ -8,7 +8,7 @@ import torch
 from wandb.proto import wandb_internal_pb2
 
 from vidrun.config import Config
-from vidrun.runner import HOOKS, EpochBasedRunner
+from vidrun.runner import HOOKS, EpochBasedRunner, Hook
 from vidrun.runner.hooks.logger.wandb import _has_credentials
 
 TIMESTAMP = "20260101_120000"
@@ -89,7 +89,7 @@ def test_an_offline_run_in_the_work_dir_by_default(toy_model, make_loader, quiet
     assert [row["_step"] for row in rows if "val/loss" in row] == [6, 12]  # joining the train rows there
     assert all(row["learning_rate"] == pytest.approx(0.1) for row in rows)
     losses = [json.loads(line)["loss"] for line in (work_dir / f"{TIMESTAMP}.log.json").read_text().splitlines()
-              if json.loads(line)["mode"] == "train"]
+              if json.loads(line).get("mode") == "train"]  # the first line is the run's meta
     assert [row["train/loss"] for row in rows] == pytest.approx(losses, abs=1e-5)
     (run,) = [r.run for r in found if r.WhichOneof("record_type") == "run"]
     assert run.project == "toy"
@@ -133,3 +133,27 @@ def test_a_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "wandb", None)
     with pytest.raises(ImportError, match=r'WandbLoggerHook needs the wandb package: pip install "vidrun\[wandb\]"'):
         HOOKS.build(dict(type="WandbLoggerHook"))
+
+
+class FailAtIter(Hook):
+    def before_train_iter(self, runner):
+        if runner.iter == 3:
+            raise ValueError("disk full")
+
+
+def test_a_run_that_raises_finishes_with_a_nonzero_exit_code(toy_model, make_loader, quiet_logger, tmp_path,
+                                                             no_login):
+    optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+    runner = EpochBasedRunner(toy_model, optimizer, str(tmp_path), quiet_logger, max_epochs=2)
+    runner.register_training_hooks(None, dict(), None, dict(interval=1, hooks=[dict(type="WandbLoggerHook")]))
+    runner.register_hook(FailAtIter(), "HIGHEST")
+    with pytest.raises(ValueError, match="disk full"):
+        runner.run([make_loader(size=24)], [("train", 1)])
+    found = finished_run(tmp_path)
+    (exit_record,) = [r.exit for r in found if r.WhichOneof("record_type") == "exit"]
+    assert exit_record.exit_code == 1
+    assert [row["_step"] for row in history(found)] == [1, 2, 3]
+    assert not [r for r in found if r.WhichOneof("record_type") == "artifact"]
+    summary = {item.key: json.loads(item.value_json) for r in found if r.WhichOneof("record_type") == "summary"
+               for item in r.summary.update}
+    assert summary["vidrun.exception"] == "ValueError: FailAtIter.before_train_iter (epoch 1, iter 4): disk full"

@@ -1,12 +1,15 @@
 """`LoggerHook`: when to average and write the log buffer; subclasses say where (`log(runner, record)`)."""
 from __future__ import annotations
 
+import inspect
+import traceback
 from typing import Any
 
 from vidrun.runner.hooks.hook import Hook
+from vidrun.runner.hooks.logger.mmcv_style import MmcvLoggerHelpers
 
 
-class LoggerHook(Hook):
+class LoggerHook(MmcvLoggerHelpers, Hook):
     """Writes a train record every `interval` iterations (inner iterations when by epoch), the rest of an
     epoch at its end unless `ignore_last` (but always when the epoch was shorter than `interval`, so a long
     interval still logs once per epoch), and a val record after each val epoch, val flow or evaluation,
@@ -15,6 +18,8 @@ class LoggerHook(Hook):
     `by_epoch` defaults to the runner's kind. Subclasses implement `log(runner, record)`, where `record`
     holds `mode`, `epoch`, `iter`, `lr` (first group), `momentum`, `memory` (CUDA) and the averaged values;
     with a dict of optimizers `lr` and `momentum` are dicts `{optimizer name: value of its first group}`.
+    A subclass written for mmcv implements `log(runner)` instead and reads `runner.log_buffer.output`, with
+    the helpers of `MmcvLoggerHelpers` (`get_loggable_tags`, `get_mode`, ...).
     """
 
     def __init__(self, interval: int = 10, ignore_last: bool = True, reset_flag: bool = False,
@@ -77,9 +82,21 @@ class LoggerHook(Hook):
         buffer = runner.log_buffers[mode]
         if not buffer.ready:
             return
-        self.log(runner, self.record(runner, mode, buffer.output, at_epoch_start))
+        if len(inspect.signature(self.log).parameters) == 1:  # `log(self, runner)`: written for mmcv
+            self._log_as_mmcv(runner, mode)
+        else:
+            self.log(runner, self.record(runner, mode, buffer.output, at_epoch_start))
         if self.reset_flag:
             buffer.clear_output()
+
+    def _log_as_mmcv(self, runner: Any, mode: str) -> None:
+        """`log(runner)` with `runner.mode` naming the values written, so that `runner.log_buffer` is their
+        buffer (mmcv's single buffer held them) and `get_mode` says which they are."""
+        self._running_mode, runner.mode = runner.mode, mode
+        try:
+            self.log(runner)
+        finally:
+            runner.mode, self._running_mode = self._running_mode, None
 
     def record(self, runner: Any, mode: str, values: dict, at_epoch_start: bool = False) -> dict:
         """The values of one log line with where they belong (see `place`)."""
@@ -113,6 +130,11 @@ def place(runner: Any, at_epoch_start: bool = False) -> tuple[int, int]:
     if at_epoch_start:
         return runner.epoch, 0
     return runner.epoch + in_train, runner.inner_iter + 1
+
+
+def exception_line(exc: BaseException) -> str:
+    """The last line of the traceback `exc` would print: `ValueError: the message`."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
 
 
 def _cuda_memory_mb(runner: Any) -> int | None:

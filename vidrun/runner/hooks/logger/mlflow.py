@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
+from vidrun.runner.hooks.logger.base import exception_line
 from vidrun.runner.hooks.logger.tracking import (TrackingLoggerHook, config_dict, config_text, experiment_name,
                                                  flatten, import_backend)
 
@@ -28,8 +29,9 @@ class MlflowLoggerHook(TrackingLoggerHook):
 
     `tracking_uri` defaults to `sqlite:///<work_dir>/mlflow.db` with artifacts in `<work_dir>/mlruns`
     (`mlflow ui --backend-store-uri sqlite:///<work_dir>/mlflow.db`); `exp_name` to the config file's name.
-    Parameter values longer than mlflow's limit are cut, ending in '...'. A run that raises never reaches
-    `after_run`, so its MLflow run stays RUNNING. Needs the `mlflow` package, checked when the hook is built.
+    Parameter values longer than mlflow's limit are cut, ending in '...'. A run that raises ends FAILED
+    (KILLED on Ctrl-C), its exception in the tag `vidrun.exception`. Needs the `mlflow` package, checked when
+    the hook is built.
     """
 
     def __init__(self, exp_name: str | None = None, tags: dict | None = None, params: dict | None = None,
@@ -97,6 +99,13 @@ class MlflowLoggerHook(TrackingLoggerHook):
             else:
                 self.client.log_artifact(self.run_id, checkpoint, "checkpoints")
         self.client.set_terminated(self.run_id, "FINISHED")
+        self.client = None
+
+    def on_exception(self, runner: Any, exc: BaseException) -> None:
+        if self.client is None:
+            return
+        self.client.set_tag(self.run_id, "vidrun.exception", _cut(exception_line(exc)))
+        self.client.set_terminated(self.run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         self.client = None
 
 

@@ -40,3 +40,6 @@ class TensorboardLoggerHook(TrackingLoggerHook):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+    def on_exception(self, runner: Any, exc: BaseException) -> None:
+        self.after_run(runner)  # what was logged before the error is flushed to the event file

@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from vidrun.runner.hooks.hook import HOOKS
+from vidrun.runner.hooks.logger.base import exception_line
 from vidrun.runner.hooks.logger.tracking import (TrackingLoggerHook, config_dict, config_text, experiment_name,
                                                  import_backend)
 
@@ -18,7 +19,8 @@ class WandbLoggerHook(TrackingLoggerHook):
     credentials (`WANDB_API_KEY`, `.netrc`); upload such a run later with `wandb sync`. `with_step` logs at
     the global step, else with `commit` and the step as `global_step`. `define_metric_cfg` maps metric names
     to summaries (`{'val/top1_acc': 'max'}`). At the end, with `log_artifact`, the run's text and JSON logs
-    and its config (`<exp_name>.py`) are logged as an artifact. Needs the `wandb` package, checked when the
+    and its config (`<exp_name>.py`) are logged as an artifact. A run that raises finishes with exit code 1
+    (W&B shows it as crashed, or failed), without the artifact. Needs the `wandb` package, checked when the
     hook is built.
     """
 
@@ -66,6 +68,13 @@ class WandbLoggerHook(TrackingLoggerHook):
         if self.log_artifact:
             self.run.log_artifact(_run_files(runner, self.run.id))
         self.run.finish()
+        self.run = None
+
+    def on_exception(self, runner: Any, exc: BaseException) -> None:
+        if self.run is None:
+            return
+        self.run.summary["vidrun.exception"] = exception_line(exc)
+        self.run.finish(exit_code=1)
         self.run = None
 
 
