@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # config that starts to build must move to the compared ones).
 UNSUPPORTED = {
     "_nl_": "non_local=",  # non-local blocks (I3D-NL, SlowOnly-NL, TSM-NL)
-    "tsn_rn101_32x4d_": "'mmcls.ResNeXt' is not in BACKBONES",  # a backbone of another library (mmcls)
+    "tsn_rn101_32x4d_": "'mmcls.ResNeXt' is a backbone of mmcls",  # another library's backbone: refused by name
 }
 # Feature-extraction configs (`*_clip_feature_extraction_*`) have no head: their backbone alone is compared.
 

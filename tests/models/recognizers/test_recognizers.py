@@ -79,7 +79,7 @@ def test_bad_inputs_and_configs_are_clear(tiny):
         model(torch.randn(1, 1, 3, 8, 8))
     with pytest.raises(ValueError, match="average_clips must be one of"):
         tsn(tiny, average_clips="mean")
-    with pytest.raises(ValueError, match="necks are not supported"):
+    with pytest.raises(ValueError, match="'X' is not in NECKS"):
         build_model(dict(type="Recognizer2D", backbone=dict(type=tiny["b2d"]), neck=dict(type="X"),
                          cls_head=dict(type="TSNHead", num_classes=2, in_channels=4)))
     with pytest.raises(ValueError, match="test_cfg is set both"):

@@ -104,7 +104,7 @@ def test_unknown_keys_name_the_path_the_line_and_the_closest_key(tiny, tmp_path)
 
 
 @pytest.mark.parametrize("train_cfg, test_cfg, error, words", [
-    (None, dict(fcn_test=True), ConfigError, "fully convolutional testing"),
+    (None, dict(fcn_test=True), ValueError, "I3DHead has no fully convolutional test"),
     (dict(aux_info="weight"), None, ValueError, "aux_info must be a list"),
     (None, dict(max_testing_views=0), ValueError, "max_testing_views must be a positive int"),
     (dict(blending=dict(type="Mixup", num_classes=3)), None, ConfigError, "'Mixup' is not in BLENDINGS"),

@@ -8,7 +8,9 @@ from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tin import ResNetTIN
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
 from vidrun.models.backbones.tanet import TANet
+from vidrun.models.backbones.timesformer import TimeSformer
 from vidrun.models.backbones.x3d import X3D
 
 __all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
 __all__ += ["MobileNetV2", "MobileNetV2TSM", "ResNetTIN", "TANet"]
+__all__ += ["TimeSformer"]

@@ -1,7 +1,8 @@
 """Shared building blocks of the model zoo, named as MMAction2 names them (their names are state-dict keys).
 
 `ConvModule` (conv → norm → act: `conv`, `bn`, `activate`), the builders of conv / norm / activation layers
-from config dicts, the residual blocks of 2D and 3D ResNets, and TSM's `TemporalShift` and `TemporalPool`.
+from config dicts, the residual blocks of 2D and 3D ResNets, and TSM's `TemporalShift` and `TemporalPool`;
+mmcv's transformer bricks and TimeSformer's divided attention.
 Backbones import these; none copies one with a twist.
 """
 from vidrun.models.layers.builders import (ABBREVIATIONS, ACTIVATIONS, BY_DIMS, CONVS, NORMS,
@@ -15,8 +16,16 @@ from vidrun.models.layers.tam import TAM
 from vidrun.models.layers.temporal_interlace import CombineNet, TemporalInterlace
 from vidrun.models.layers.temporal_pool import TemporalPool
 from vidrun.models.layers.temporal_shift import TemporalShift
+from vidrun.models.layers.transformer import (ATTENTION, FEEDFORWARD_NETWORK, FFN, TRANSFORMER_LAYER,
+                                              TRANSFORMER_LAYER_SEQUENCE, BaseTransformerLayer, DropPath,
+                                              MultiheadAttention, TransformerLayerSequence)
+from vidrun.models.layers.divided_attention import (DividedSpatialAttentionWithNorm,
+                                                    DividedTemporalAttentionWithNorm, FFNWithNorm)
 
 __all__ = ["ABBREVIATIONS", "ACTIVATIONS", "BY_DIMS", "BasicBlock", "BasicBlock3d", "Bottleneck", "Bottleneck3d",
            "CONVS", "ConvModule", "NORMS", "TemporalPool", "TemporalShift", "build_activation_layer",
            "build_conv_layer", "build_norm_layer", "make_res_layer", "norm_abbreviation"]
 __all__ += ["CombineNet", "InvertedResidual", "TAM", "TemporalInterlace"]  # MobileNetV2, TIN, TANet
+__all__ += ["ATTENTION", "FEEDFORWARD_NETWORK", "FFN", "TRANSFORMER_LAYER", "TRANSFORMER_LAYER_SEQUENCE",  # TimeSformer
+            "BaseTransformerLayer", "DividedSpatialAttentionWithNorm", "DividedTemporalAttentionWithNorm", "DropPath",
+            "FFNWithNorm", "MultiheadAttention", "TransformerLayerSequence"]

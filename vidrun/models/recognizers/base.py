@@ -1,22 +1,23 @@
 """`BaseRecognizer`: backbone + head, the training and validation steps a runner calls, and multi-view test."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from vidrun.config import ConfigDict, ConfigError
-from vidrun.models.registries import BACKBONES, HEADS
+from vidrun.config import ConfigError
+from vidrun.models.builder import check_backbone_library
+from vidrun.models.registries import BACKBONES, HEADS, NECKS
 from vidrun.registry import build_from_cfg, check_keys
 from vidrun.utils import is_distributed
 
 AVERAGE_CLIPS = ("prob", "score", None)
 TRAIN_CFG_KEYS = ("blending", "aux_info")
-TEST_CFG_KEYS = ("average_clips", "max_testing_views", "feature_extraction")
-# MMAction2 keys for what vidrun does not have (fully convolutional testing of TPN), refused by name.
-UNSUPPORTED_TEST_CFG_KEYS = ("fcn_test", "num_segs", "flip")
+TEST_CFG_KEYS = ("average_clips", "max_testing_views", "feature_extraction", "fcn_test", "num_segs", "flip")
 
 
 def parse_losses(losses: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
@@ -42,7 +43,10 @@ def _mean_over_processes(values: torch.Tensor) -> torch.Tensor:
 
 
 class BaseRecognizer(nn.Module):
-    """`forward(imgs, label, return_loss=True)` gives the loss terms; with `return_loss=False` it gives class
+    """A backbone, an optional neck (`NECKS`, e.g. TPN: its auxiliary loss joins the training losses) and a
+    classification head (None only with `test_cfg.feature_extraction`).
+
+    `forward(imgs, label, return_loss=True)` gives the loss terms; with `return_loss=False` it gives class
     scores per video (a NumPy array [N, num_classes]), views averaged by `test_cfg['average_clips']`:
     'prob' (softmax, then mean; the default), 'score' (mean of raw scores) or None (one row per view).
 
@@ -50,22 +54,26 @@ class BaseRecognizer(nn.Module):
     alpha=0.2)`: training and `val_step` batches are blended and their labels made soft before the backbone),
     `aux_info` (names of further batch entries passed to the head's loss). `test_cfg` keys: `average_clips`,
     `max_testing_views` (Recognizer3D: at most that many clips through the backbone at once),
-    `feature_extraction` (test returns pooled backbone features [N, channels] instead of scores). Any other key
-    is a ConfigError naming it.
+    `feature_extraction` (test returns pooled backbone (or neck) features [N, channels] instead of scores),
+    `fcn_test`, `num_segs`, `flip` (Recognizer2D: fully convolutional test, see there). Any other key is a
+    ConfigError naming it.
     """
 
     def __init__(self, backbone: dict, cls_head: dict | None = None, neck: dict | None = None,
                  train_cfg: dict | None = None, test_cfg: dict | None = None):
         super().__init__()
-        if neck is not None:
-            raise ValueError(f"{type(self).__name__}: necks are not supported; remove model.neck")
-        if cls_head is None:
-            raise ValueError(f"{type(self).__name__}: a cls_head is needed to classify")
         _check_cfg_keys(train_cfg, test_cfg)
-        self.backbone = build_from_cfg(backbone, BACKBONES)
-        self.cls_head = build_from_cfg(cls_head, HEADS)
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
+        self.feature_extraction = bool(self.test_cfg.get("feature_extraction", False))
+        self.fcn_test = bool(self.test_cfg.get("fcn_test", False))
+        if cls_head is None and not self.feature_extraction:
+            raise ValueError(f"{type(self).__name__}: a cls_head is needed to classify (only a feature extractor, "
+                             f"test_cfg=dict(feature_extraction=True), may have none)")
+        check_backbone_library(backbone)
+        self.backbone = build_from_cfg(backbone, BACKBONES)
+        self.neck = None if neck is None else build_from_cfg(neck, NECKS)
+        self.cls_head = None if cls_head is None else build_from_cfg(cls_head, HEADS)
         average = self.test_cfg.setdefault("average_clips", "prob")
         if average not in AVERAGE_CLIPS:
             raise ValueError(f"test_cfg.average_clips must be one of {AVERAGE_CLIPS}, got {average!r}")
@@ -74,17 +82,36 @@ class BaseRecognizer(nn.Module):
         if self.max_testing_views is not None and not (type(self.max_testing_views) is int
                                                        and self.max_testing_views > 0):
             raise ValueError(f"test_cfg.max_testing_views must be a positive int, got {self.max_testing_views!r}")
-        self.feature_extraction = bool(self.test_cfg.get("feature_extraction", False))
+        self._check_fcn_test()
         self.blending = None
         if self.train_cfg.get("blending") is not None:
             from vidrun.datasets.blending_utils import BLENDINGS  # the data layer, loaded only when used
             self.blending = build_from_cfg(self.train_cfg["blending"], BLENDINGS)
         self.init_weights()
 
+    def _check_fcn_test(self) -> None:
+        if not self.fcn_test:
+            return
+        if self.feature_extraction:
+            raise ValueError("test_cfg: fcn_test and feature_extraction exclude each other; keep one")
+        if "fcn_test" not in inspect.signature(self.cls_head.forward).parameters:
+            raise ValueError(f"test_cfg.fcn_test: {type(self.cls_head).__name__} has no fully convolutional test "
+                             f"(TPNHead has); remove fcn_test")
+
     def init_weights(self) -> None:
-        """The backbone's (pretrained weights from a local file, or the customary init) and the head's."""
+        """The backbone's (pretrained weights from a local file, or the customary init), the head's and the
+        neck's."""
         self.backbone.init_weights()
-        self.cls_head.init_weights()
+        if self.cls_head is not None:
+            self.cls_head.init_weights()
+        if self.neck is not None:
+            self.neck.init_weights()
+
+    def require_head(self) -> nn.Module:
+        """The head; a ValueError for a feature extractor (no head) asked for scores or losses."""
+        if self.cls_head is None:
+            raise ValueError(f"{type(self).__name__} has no cls_head: it extracts features only (test mode)")
+        return self.cls_head
 
     def average_clip(self, cls_score: torch.Tensor, num_views: int) -> torch.Tensor:
         """[N·views, C] → [N, C] by `test_cfg['average_clips']`."""
@@ -147,9 +174,4 @@ def _check_cfg_keys(train_cfg: dict | None, test_cfg: dict | None) -> None:
             continue
         if not isinstance(cfg, dict):
             raise ConfigError(f"{name} must be a dict (or None), got {cfg!r}")
-        refused = [key for key in cfg if key in UNSUPPORTED_TEST_CFG_KEYS and name == "test_cfg"]
-        if refused:
-            where = [cfg.where(key) if isinstance(cfg, ConfigDict) else f"{name}.{key}" for key in refused]
-            raise ConfigError([f"{w}: MMAction2's fully convolutional testing (TPN) is not supported by vidrun; "
-                               f"remove it" for w in where])
         check_keys(cfg, allowed, name)
