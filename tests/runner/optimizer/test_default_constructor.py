@@ -102,6 +102,18 @@ def test_the_longest_custom_key_wins_whatever_the_dict_order(net):
         assert actual["head.weight"][0] == LR
 
 
+def test_a_leading_dot_matches_as_in_mmaction2_where_names_start_with_module(net):
+    # MMAction2 builds the optimizer over the model wrapped in MMDataParallel, so TimeSformer's config writes
+    # '.backbone.cls_token' for the top-level backbone; 'backbone.layer1' must not match 'xbackbone.layer1'.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither key is reported as matching nothing
+        actual = build(net, dict(custom_keys={".backbone.layer1": dict(decay_mult=0.0), ".head": dict(lr_mult=2.0)}),
+                       weight_decay=WD)
+    assert actual["backbone.layer1.weight"] == (LR, 0.0)
+    assert actual["head.weight"] == (pytest.approx(2 * LR), WD)
+    assert actual["backbone.conv.weight"] == (LR, WD)
+
+
 def test_equal_lengths_break_ties_alphabetically(net):
     # 'backbone.conv.bias' contains both keys, of equal length: 'bias' < 'conv'
     actual = build(net, dict(custom_keys={"conv": dict(lr_mult=0.5), "bias": dict(lr_mult=3.0)}))

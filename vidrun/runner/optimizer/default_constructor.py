@@ -18,7 +18,7 @@ from torch.optim import Optimizer
 from vidrun.config import ConfigDict, ConfigError, did_you_mean
 from vidrun.registry import build_from_cfg, check_arguments
 from vidrun.runner.optimizer.paramwise import (PARAMWISE_KEYS, ParamwiseRules, is_deformable_conv,
-                                               paramwise_problems, where)
+                                               paramwise_problems, where, wrapped_name)
 from vidrun.runner.optimizer.registries import OPTIMIZER_BUILDERS, OPTIMIZERS
 
 
@@ -198,7 +198,7 @@ class DefaultOptimizerConstructor:
 
     def _warn_unmatched_keys(self, names: list[str]) -> None:
         custom_keys = self.paramwise_cfg.get("custom_keys") or {}
-        unmatched = [key for key in custom_keys if not any(key in name for name in names)]
+        unmatched = [key for key in custom_keys if not any(key in wrapped_name(name) for name in names)]
         if not unmatched:
             return
         # Suggestions come from every contiguous run of name parts ('layer1', 'backbone.layer1', ...).

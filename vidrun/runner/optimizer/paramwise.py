@@ -4,7 +4,8 @@ The rules, applied to one trainable parameter (its full dotted name, its name in
 first match wins:
 
 1. `custom_keys`: keys sorted alphabetically, then by length, longest first; the first key that is a substring of
-   the full name sets `lr = base_lr * lr_mult` and, when the optimizer has a `weight_decay`,
+   the full name as MMAction2's constructor sees it (`wrapped_name`: `module.` first, since MMAction2 builds the
+   optimizer over the model wrapped in (MM)DataParallel) sets `lr = base_lr * lr_mult` and, when the optimizer has a `weight_decay`,
    `weight_decay = base_wd * decay_mult` (both multipliers default to 1). No other rule then applies.
 2. `bias_lr_mult` scales the lr of a `bias` that is not in a norm layer nor in a direct child of a deformable
    convolution.
@@ -114,6 +115,13 @@ def paramwise_problems(paramwise_cfg: dict, optimizer_cfg: dict, base_lr: Any,
     return problems + _needs_base_problems(paramwise_cfg, optimizer_cfg, base_lr)
 
 
+def wrapped_name(name: str) -> str:
+    """A parameter's full name as MMAction2's optimizer constructor sees it: its `train_model` wraps the model in
+    MMDataParallel (or MMDistributedDataParallel) before building the optimizer, so every name starts with
+    `module.`; configs rely on it (TimeSformer's `custom_keys={'.backbone.cls_token': ...}`)."""
+    return name if name.startswith("module.") else f"module.{name}"
+
+
 def is_depthwise_conv(module: nn.Module) -> bool:
     """`Conv1d/2d/3d` with one group per input channel."""
     return isinstance(module, CONV_LAYERS) and module.in_channels == module.groups
@@ -153,7 +161,7 @@ class ParamwiseRules:
         """The `lr` / `weight_decay` overrides of the trainable parameter `name` (`local_name` in `module`);
         `in_dcn`: `module` is a direct child of a deformable convolution."""
         for key, lr_mult, decay_mult in self.custom_keys:
-            if key in name:
+            if key in wrapped_name(name):
                 return self._scaled(lr_mult, decay_mult)
         is_norm, is_bias = isinstance(module, NORM_LAYERS), local_name == "bias"
         options = {}
