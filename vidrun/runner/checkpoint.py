@@ -37,6 +37,12 @@ class CheckpointError(RuntimeError):
     """A file that cannot be read as a checkpoint: truncated, corrupt, not a dict, or holding Python objects."""
 
 
+class CheckpointWriteError(OSError):
+    """A checkpoint that could not be written (disk full, permission denied, read-only filesystem, a name too
+    long...): the message names the file and the cause; `errno` and `filename` are the failure's own. The file
+    of that name, if any, is left as it was."""
+
+
 def to_plain(obj: Any, path: str = "", cpu_memo: dict | None = None) -> Any:
     """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
     paths strings, int/float/str subclasses (IntEnum...) their base type; tuples stay tuples, OrderedDicts
@@ -154,7 +160,22 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
     checkpoint.update(extra or {})
     memo: dict = {}  # every tensor detached, on the CPU, and stored once
     plain = {name: to_plain(value, name, memo) for name, value in checkpoint.items()}
-    atomic_write(os.path.expanduser(filename), lambda f: torch.save(plain, f))
+    filename = os.path.expanduser(filename)
+    try:
+        atomic_write(filename, lambda f: torch.save(plain, f))
+    except (OSError, RuntimeError) as e:  # torch.save reports a failed write of its zip writer as RuntimeError
+        raise _write_error(filename, e) from e
+
+
+def _write_error(filename: str | os.PathLike, error: BaseException) -> CheckpointWriteError:
+    number = getattr(error, "errno", None)
+    cause = (os.strerror(number) if number else None) or _first_line(error)
+    if isinstance(error, OSError) and error.filename and os.fspath(error.filename) != os.fspath(filename):
+        cause += f" (at {error.filename})"
+    failed = CheckpointWriteError(f"could not write checkpoint {filename}: {cause}; the earlier checkpoints "
+                                  f"and latest.pth are unchanged")
+    failed.errno, failed.filename = number, os.fspath(filename)
+    return failed
 
 
 def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:
