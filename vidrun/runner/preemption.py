@@ -51,7 +51,7 @@ class StopRequest:
     """The handler of `signals` while installed: `requested` holds the first signal's name, or None."""
 
     def __init__(self, signals: Iterable[str] = DEFAULT_SIGNALS):
-        self.signals = signal_numbers(list(signals))
+        self.signals = signal_numbers(signals)
         self.requested: str | None = None
         self._previous: dict[signal.Signals, Any] = {}
 
