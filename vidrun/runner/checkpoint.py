@@ -42,6 +42,9 @@ class CheckpointWriteError(OSError):
     long...): the message names the file and the cause; `errno` and `filename` are the failure's own. The file
     of that name, if any, is left as it was."""
 
+    def __str__(self) -> str:
+        return str(self.args[0])  # the message itself, not OSError's "[Errno n] strerror: filename"
+
 
 def to_plain(obj: Any, path: str = "", cpu_memo: dict | None = None) -> Any:
     """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
@@ -162,9 +165,37 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
     plain = {name: to_plain(value, name, memo) for name, value in checkpoint.items()}
     filename = os.path.expanduser(filename)
     try:
-        atomic_write(filename, lambda f: torch.save(plain, f))
-    except (OSError, RuntimeError) as e:  # torch.save reports a failed write of its zip writer as RuntimeError
+        atomic_write(filename, lambda f: _save_reporting_os_errors(plain, f))
+    except OSError as e:
         raise _write_error(filename, e) from e
+
+
+class _ReportingWriter:
+    """A file for torch.save that keeps the OSError of a failed write: torch's zip writer turns it into an
+    'unexpected pos' RuntimeError, which would hide the cause (disk full, file too large...)."""
+
+    def __init__(self, f: IO[bytes]):
+        self.f, self.error = f, None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.f.write(data)
+        except OSError as e:
+            self.error = e
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # flush, seek, tell... are the file's own
+        return getattr(self.f, name)
+
+
+def _save_reporting_os_errors(plain: dict, f: IO[bytes]) -> None:
+    writer = _ReportingWriter(f)
+    try:
+        torch.save(plain, writer)
+    except RuntimeError as e:
+        if writer.error is None:
+            raise
+        raise writer.error from e
 
 
 def _write_error(filename: str | os.PathLike, error: BaseException) -> CheckpointWriteError:
