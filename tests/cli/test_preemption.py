@@ -55,8 +55,9 @@ class SignalAt(Hook):
     in after_train_epoch once `at_iter` iterations are done (`at_epoch_end`), or, with `during_save`, in the
     middle of every checkpoint write from iteration `at_iter` on (one signal before the bytes, one after)."""
 
-    def __init__(self, at_iter, signals=('SIGTERM',), rank=0, at_epoch_end=False, during_save=False):
-        self.at_iter, self.signals, self.rank = at_iter, signals, rank
+    def __init__(self, at_iter, signals=('SIGTERM',), rank=0, at_epoch_end=False, during_save=False,
+                 to_group=False):
+        self.at_iter, self.signals, self.rank, self.to_group = at_iter, signals, rank, to_group
         self.at_epoch_end, self.during_save = at_epoch_end, during_save
 
     def send(self, *names):
@@ -79,7 +80,10 @@ class SignalAt(Hook):
 
     def before_train_iter(self, runner):
         if not (self.at_epoch_end or self.during_save) and runner.rank == self.rank and runner.iter == self.at_iter:
-            self.send(*self.signals)
+            if self.to_group:  # the main process and its loader workers, as a scheduler signals a job
+                os.killpg(os.getpgid(0), getattr(signal, self.signals[0]))
+            else:
+                self.send(*self.signals)
 
     def after_train_epoch(self, runner):
         if self.at_epoch_end and runner.iter == self.at_iter:
@@ -105,7 +109,7 @@ def vidrun_train(workspace, config, work_dir, *options, nproc=1):
     if nproc > 1:
         command += ["--launcher", "pytorch"]
     done = subprocess.run(command, cwd=workspace, env=dict(os.environ, OMP_NUM_THREADS="1"), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=180)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=180, start_new_session=True)
     return done.returncode, done.stdout
 
 
@@ -132,18 +136,18 @@ def uninterrupted(workspace):
     return workspace / "straight"
 
 
-def preempt_and_resume(workspace, name, expected_iter, **signal_at):
+def preempt_and_resume(workspace, name, expected_iter, *options, **signal_at):
     """Train with the signals of `signal_at`, check the stop, then `--auto-resume` to the end."""
     config = signalled_config(workspace, f"{name}.py", **signal_at)
     work_dir = workspace / name
-    code, output = vidrun_train(workspace, config, name, "--validate")
+    code, output = vidrun_train(workspace, config, name, "--validate", *options)
     assert code == PREEMPTED_EXIT_CODE, output[-3000:]
     preempt = work_dir / f"preempt_iter_{expected_iter}.pth"
     assert os.path.samefile(work_dir / "latest.pth", preempt)
     assert torch.load(preempt, weights_only=True)["meta"]["iter"] == expected_iter
     assert f"after iteration {expected_iter}: saved {preempt}; exiting with status 75" in output
     assert not list(work_dir.glob(".*tmp*"))  # no half-written file left behind
-    code, output = vidrun_train(workspace, "tiny.py", name, "--validate", "--auto-resume")
+    code, output = vidrun_train(workspace, "tiny.py", name, "--validate", "--auto-resume", *options)
     assert code == 0, output[-3000:]
     assert f"continuing from {name}/latest.pth" in output
     assert not preempt.exists()  # superseded by the next checkpoint
@@ -183,6 +187,13 @@ def test_signals_during_checkpoint_writes_including_a_second_one_during_the_pree
                                   signals=("SIGTERM", "SIGUSR1"))
     assert_same_weights(work_dir / "epoch_1.pth", uninterrupted / "epoch_1.pth")
     assert_same_weights(work_dir / "epoch_3.pth", uninterrupted / "epoch_3.pth")
+
+
+@pytest.mark.slow
+def test_a_signal_to_the_process_group_spares_the_loader_workers(workspace):
+    work_dir = preempt_and_resume(workspace, "workers", 6, "--cfg-options", "data.workers_per_gpu=2",
+                                  at_iter=5, to_group=True)
+    assert (work_dir / "epoch_3.pth").exists()
 
 
 @pytest.mark.slow
