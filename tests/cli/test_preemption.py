@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from vidrun.cli.main import main
 from vidrun.datasets.demo_clips import ClipSpec
 from vidrun.datasets.demo_data import make_demo_data
 from vidrun.runner.preemption import PREEMPTED_EXIT_CODE
@@ -211,3 +212,16 @@ def test_under_torchrun_a_signal_to_one_rank_stops_both_at_the_same_iteration(wo
     assert code == 0, output[-3000:]
     assert sorted(p.name for p in work_dir.glob("*.pth")) == ["epoch_1.pth", "epoch_2.pth", "epoch_3.pth",
                                                               "latest.pth"]
+
+
+def test_vidrun_train_returns_75_once_the_checkpoint_is_written(workspace, monkeypatch):
+    monkeypatch.chdir(workspace)
+    monkeypatch.syspath_prepend(str(workspace))
+    config = signalled_config(workspace, "in_process.py", at_iter=1, signals=("SIGUSR1",))
+    with pytest.raises(SystemExit) as caught:
+        main(["train", config, "--work-dir", "in_process", "--cfg-options", "runner.max_epochs=1"])
+    assert caught.value.code == PREEMPTED_EXIT_CODE == 75
+    assert os.path.samefile(workspace / "in_process" / "latest.pth", workspace / "in_process" / "preempt_iter_2.pth")
+    log = next((workspace / "in_process").glob("*.log")).read_text()
+    assert "preemption: SIGTERM or SIGUSR1 stop the run at the end of the current iteration" in log
+    assert "preempted by SIGUSR1 after iteration 2" in log
