@@ -96,3 +96,12 @@ def test_on_error_warn_logs_the_failure_and_trains_on(tmp_path, make_model, make
     assert torch.load(tmp_path / "latest.pth", weights_only=True)["meta"]["epoch"] == 1
     with pytest.raises(ValueError, match="checkpoint_config.on_error must be 'raise' or 'warn', not 'ignore'"):
         train(tmp_path / "bad", make_model, make_loader, quiet_logger, on_error="ignore")
+
+
+def test_a_latest_pth_that_cannot_be_replaced_is_a_write_error_naming_it(tmp_path, toy_model):
+    (tmp_path / "latest.pth").mkdir()  # a directory in its place: the rename over it fails with EISDIR
+    (tmp_path / "latest.pth" / "keep").write_text("")
+    with pytest.raises(CheckpointWriteError, match=f"could not write checkpoint {tmp_path / 'latest.pth'}: "
+                                                   f"Is a directory"):
+        Checkpointer(tmp_path).save("epoch_1.pth", toy_model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_1.pth", "latest.pth"]

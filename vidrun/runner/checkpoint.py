@@ -167,7 +167,7 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
     try:
         atomic_write(filename, lambda f: _save_reporting_os_errors(plain, f))
     except OSError as e:
-        raise _write_error(filename, e) from e
+        raise write_error(filename, e) from e
 
 
 class _ReportingWriter:
@@ -198,7 +198,8 @@ def _save_reporting_os_errors(plain: dict, f: IO[bytes]) -> None:
         raise writer.error from e
 
 
-def _write_error(filename: str | os.PathLike, error: BaseException) -> CheckpointWriteError:
+def write_error(filename: str | os.PathLike, error: BaseException) -> CheckpointWriteError:
+    """The CheckpointWriteError for `error`, met while writing `filename`: the path and the cause."""
     number = getattr(error, "errno", None)
     cause = (os.strerror(number) if number else None) or _first_line(error)
     if isinstance(error, OSError) and error.filename and os.fspath(error.filename) != os.fspath(filename):

@@ -12,7 +12,7 @@ from typing import Any
 
 from torch import nn
 
-from vidrun.runner.checkpoint import CheckpointError, atomic_write, read_checkpoint, save_checkpoint
+from vidrun.runner.checkpoint import CheckpointError, atomic_write, read_checkpoint, save_checkpoint, write_error
 
 NUMBERED_NAME = re.compile(r"(?P<family>epoch|iter|preempt_iter)_(?P<number>\d+)\.pth")
 PREEMPT_FAMILY = "preempt_iter"  # written by the PreemptionHook, removed once a later checkpoint is saved
@@ -47,7 +47,10 @@ class Checkpointer:
         path = self._path(name)
         save_checkpoint(model, path, optimizer, meta, extra)
         if update_latest:
-            self.point_latest(path)
+            try:
+                self.point_latest(path)
+            except OSError as e:  # e.g. no room left for the copy where hard links are not supported
+                raise write_error(os.path.join(self.directory, LATEST_NAME), e) from e
             self._remove_superseded_preempts(path, (meta or {}).get("iter"))
         self._prune(name)
         self.logger.info("saved checkpoint %s", path)
