@@ -16,6 +16,8 @@ from vidrun.runner.checkpointer import find_latest_checkpoint
 from vidrun.runner.default_hooks import with_fp16
 from vidrun.runner.device import training_device
 from vidrun.runner.distributed import DistributedDataParallelWrapper, convert_sync_batchnorm
+from vidrun.runner.hooks.preemption import PreemptionHook
+from vidrun.runner.preemption import DEFAULT_SIGNALS
 from vidrun.utils import barrier, get_dist_info
 
 
@@ -36,6 +38,14 @@ def _evaluation_hook(cfg, distributed: bool) -> EvalHook:
             options.pop(key, None)
     hook = DistEvalHook if distributed else EvalHook
     return hook(build_dataloader(val_dataset, **settings), **options)
+
+
+def _preemption_hook(cfg) -> PreemptionHook | None:
+    """`preemption=dict(signals=[...])`; absent, SIGTERM and SIGUSR1; None or no signals, no hook."""
+    options = cfg.get("preemption", dict(signals=list(DEFAULT_SIGNALS)))
+    if options is None or not options.get("signals", DEFAULT_SIGNALS):
+        return None
+    return PreemptionHook(**dict(options))
 
 
 def _resume_point(cfg, logger: logging.Logger, distributed: bool) -> str | None:
@@ -73,8 +83,10 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
 
     The default hooks come from `lr_config`, `optimizer_config` (with `fp16`), `checkpoint_config`,
     `log_config`, `momentum_config` and `custom_hooks`; `validate` adds an `EvalHook` over `data.val` at LOW
-    priority, after the checkpoint hook, so that the checkpoint it scores exists. `resume_from` continues a
-    run exactly (`auto_resume` finds the checkpoint); `load_from` only loads weights.
+    priority, after the checkpoint hook, so that the checkpoint it scores exists. A `PreemptionHook` (LOWEST)
+    turns the `preemption` signals (SIGTERM and SIGUSR1 unless the config says otherwise) into a checkpoint
+    and `Preempted`. `resume_from` continues a run exactly (`auto_resume` finds the checkpoint); `load_from`
+    only loads weights.
 
     `distributed` (inside a process group, see `init_dist`): each process trains on its shard of the data
     through `DistributedDataParallelWrapper` (`find_unused_parameters` from the config, BatchNorm made
@@ -95,6 +107,9 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
                                    custom_hooks_config=cfg.get("custom_hooks"))
     if validate:
         runner.register_hook(_evaluation_hook(cfg, distributed), priority="LOW")
+    preemption = _preemption_hook(cfg)
+    if preemption is not None:  # LOWEST: a stop comes after the evaluation and checkpoint of its iteration
+        runner.register_hook(preemption, priority="LOWEST")
     resume_from = _resume_point(cfg, logger, distributed)
     if resume_from:
         runner.resume(resume_from)

@@ -1,4 +1,8 @@
-"""`vidrun train CONFIG ...`: train a model as its config says, in a work directory."""
+"""`vidrun train CONFIG ...`: train a model as its config says, in a work directory.
+
+Exit status: 0 when training ends, 75 when it was preempted (SIGTERM or SIGUSR1, see `preemption` in the
+config) after saving a checkpoint that `--auto-resume` continues from, 2 for a bad config, a missing file or a
+launcher that cannot be joined, 1 for any other error."""
 from __future__ import annotations
 
 import argparse
@@ -72,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
     _apply_arguments(cfg, args)
     get_logger("vidrun", log_level=cfg.get("log_level", "INFO"))  # rank-aware before joining, for its warnings
     distributed = join_launcher(args, cfg)
+    from vidrun.runner.preemption import PREEMPTED_EXIT_CODE, Preempted
+
     try:
         return _train(args, cfg, distributed)
+    except Preempted:  # the checkpoint is written and logged: a scheduler may requeue the job on this status
+        return PREEMPTED_EXIT_CODE
     finally:
         if distributed:
             import torch.distributed as dist

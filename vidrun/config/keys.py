@@ -12,6 +12,7 @@ where they are built.
 """
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -23,11 +24,12 @@ KNOWN_KEYS = (
     "load_from", "resume_from", "auto_resume", "dist_params", "log_level", "seed", "fp16",
     "find_unused_parameters", "sync_bn", "opencv_num_threads", "mp_start_method", "train_cfg", "test_cfg",
     "gpu_ids", "module_hooks", "precise_bn", "omnisource", "multigrid", "output_config", "eval_config",
+    "preemption",
 )
 NEAR_MISS_CUTOFF = 0.85
 CUSTOM_IMPORTS_KEYS = ("imports", "allow_failed_imports")
 _DICT_OR_NONE = ("model", "data", "optimizer", "optimizer_config", "lr_config", "momentum_config", "runner",
-                 "checkpoint_config", "log_config", "evaluation", "dist_params", "fp16")
+                 "checkpoint_config", "log_config", "evaluation", "dist_params", "fp16", "preemption")
 _STR_OR_NONE = ("work_dir", "load_from", "resume_from")
 
 
@@ -60,7 +62,8 @@ def _value_problems(name: str, value: Any) -> list[tuple[str, str]]:
         return [(name, f"must be a positive int, got {value!r}")]
     if name == "seed" and value is not None and not _is_int(value):
         return [(name, f"must be an int (or None), got {value!r}")]
-    checker = {"workflow": _workflow, "custom_hooks": _custom_hooks, "custom_imports": custom_imports_problems}
+    checker = {"workflow": _workflow, "custom_hooks": _custom_hooks, "custom_imports": custom_imports_problems,
+               "preemption": _preemption}
     return checker[name](value) if name in checker else []
 
 
@@ -82,6 +85,21 @@ def _custom_hooks(value: Any) -> list[tuple[str, str]]:
         return [("custom_hooks", f"must be a list of hook dicts such as [dict(type='MyHook')], got {value!r}")]
     return [(f"custom_hooks.{i}", f"must be a dict with a 'type' key, got {hook!r}")
             for i, hook in enumerate(value) if not (isinstance(hook, dict) and "type" in hook)]
+
+
+def _preemption(value: Any) -> list[tuple[str, str]]:
+    """`preemption = dict(signals=['SIGTERM', 'SIGUSR1'])` (or None): catchable signal names only."""
+    if value is None:
+        return []
+    problems = [(f"preemption.{key}", f"unknown key{did_you_mean(str(key), ('signals',))}; preemption takes "
+                                      f"signals") for key in value if key != "signals"]
+    names = value.get("signals", [])
+    catchable = set(signal.Signals.__members__) - {"SIGKILL", "SIGSTOP"}
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n in catchable for n in names):
+        problems.append(("preemption.signals", f"must be a list of catchable signal names such as "
+                                               f"['SIGTERM', 'SIGUSR1'] (or [] to turn preemption off), "
+                                               f"got {names!r}"))
+    return problems
 
 
 def custom_imports_problems(value: Any) -> list[tuple[str, str]]:

@@ -37,6 +37,15 @@ class CheckpointError(RuntimeError):
     """A file that cannot be read as a checkpoint: truncated, corrupt, not a dict, or holding Python objects."""
 
 
+class CheckpointWriteError(OSError):
+    """A checkpoint that could not be written (disk full, permission denied, read-only filesystem, a name too
+    long...): the message names the file and the cause; `errno` and `filename` are the failure's own. The file
+    of that name, if any, is left as it was."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # the message itself, not OSError's "[Errno n] strerror: filename"
+
+
 def to_plain(obj: Any, path: str = "", cpu_memo: dict | None = None) -> Any:
     """`obj` made of plain types and tensors only: numpy scalars become Python scalars, numpy arrays tensors,
     paths strings, int/float/str subclasses (IntEnum...) their base type; tuples stay tuples, OrderedDicts
@@ -154,7 +163,51 @@ def save_checkpoint(model: nn.Module, filename: str | os.PathLike, optimizer: An
     checkpoint.update(extra or {})
     memo: dict = {}  # every tensor detached, on the CPU, and stored once
     plain = {name: to_plain(value, name, memo) for name, value in checkpoint.items()}
-    atomic_write(os.path.expanduser(filename), lambda f: torch.save(plain, f))
+    filename = os.path.expanduser(filename)
+    try:
+        atomic_write(filename, lambda f: _save_reporting_os_errors(plain, f))
+    except OSError as e:
+        raise write_error(filename, e) from e
+
+
+class _ReportingWriter:
+    """A file for torch.save that keeps the OSError of a failed write: torch's zip writer turns it into an
+    'unexpected pos' RuntimeError, which would hide the cause (disk full, file too large...)."""
+
+    def __init__(self, f: IO[bytes]):
+        self.f, self.error = f, None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.f.write(data)
+        except OSError as e:
+            self.error = e
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # flush, seek, tell... are the file's own
+        return getattr(self.f, name)
+
+
+def _save_reporting_os_errors(plain: dict, f: IO[bytes]) -> None:
+    writer = _ReportingWriter(f)
+    try:
+        torch.save(plain, writer)
+    except RuntimeError as e:
+        if writer.error is None:
+            raise
+        raise writer.error from e
+
+
+def write_error(filename: str | os.PathLike, error: BaseException) -> CheckpointWriteError:
+    """The CheckpointWriteError for `error`, met while writing `filename`: the path and the cause."""
+    number = getattr(error, "errno", None)
+    cause = (os.strerror(number) if number else None) or _first_line(error)
+    if isinstance(error, OSError) and error.filename and os.fspath(error.filename) != os.fspath(filename):
+        cause += f" (at {error.filename})"
+    failed = CheckpointWriteError(f"could not write checkpoint {filename}: {cause}; the earlier checkpoints "
+                                  f"and latest.pth are unchanged")
+    failed.errno, failed.filename = number, os.fspath(filename)
+    return failed
 
 
 def read_checkpoint(filename: str | os.PathLike, map_location: Any = "cpu") -> dict:

@@ -12,9 +12,10 @@ from typing import Any
 
 from torch import nn
 
-from vidrun.runner.checkpoint import CheckpointError, atomic_write, read_checkpoint, save_checkpoint
+from vidrun.runner.checkpoint import CheckpointError, atomic_write, read_checkpoint, save_checkpoint, write_error
 
-NUMBERED_NAME = re.compile(r"(?P<family>epoch|iter)_(?P<number>\d+)\.pth")
+NUMBERED_NAME = re.compile(r"(?P<family>epoch|iter|preempt_iter)_(?P<number>\d+)\.pth")
+PREEMPT_FAMILY = "preempt_iter"  # written by the PreemptionHook, removed once a later checkpoint is saved
 LATEST_NAME = "latest.pth"
 _log = logging.getLogger(__name__)
 
@@ -27,7 +28,12 @@ class Checkpointer:
     `latest.pth`, and copying the directory keeps it valid (it is not a symlink). Then, when `max_keep_ckpts`
     > 0, only the newest `max_keep_ckpts` of that file's family (`epoch_N.pth` or `iter_N.pth`, by N) are
     kept; files numbered above the one just saved (left by another run) are not touched, nor is any file
-    outside the family (`latest.pth`, `best_*.pth`, anything else). `save_best` keeps one best file."""
+    outside the family (`latest.pth`, `best_*.pth`, anything else). A `preempt_iter_N.pth` is removed once a
+    checkpoint of a later point (its `meta['iter']` >= N) is saved with `update_latest`. `save_best` keeps one
+    best file.
+
+    A write that fails (disk full, permission denied, read-only filesystem) raises `CheckpointWriteError`
+    naming the file and the cause, and leaves every file of the directory, `latest.pth` included, as it was."""
 
     def __init__(self, directory: str | os.PathLike, max_keep_ckpts: int = -1,
                  logger: logging.Logger | None = None):
@@ -41,7 +47,11 @@ class Checkpointer:
         path = self._path(name)
         save_checkpoint(model, path, optimizer, meta, extra)
         if update_latest:
-            self.point_latest(path)
+            try:
+                self.point_latest(path)
+            except OSError as e:  # e.g. no room left for the copy where hard links are not supported
+                raise write_error(os.path.join(self.directory, LATEST_NAME), e) from e
+            self._remove_superseded_preempts(path, (meta or {}).get("iter"))
         self._prune(name)
         self.logger.info("saved checkpoint %s", path)
         return path
@@ -94,6 +104,15 @@ class Checkpointer:
                 os.remove(path)
             self.logger.info("removed %s (max_keep_ckpts=%d)", path, self.max_keep_ckpts)
 
+    def _remove_superseded_preempts(self, path: str, iteration: Any) -> None:
+        if not isinstance(iteration, int):
+            return
+        for number, old in numbered_checkpoints(self.directory, PREEMPT_FAMILY):
+            if number <= iteration and old != path:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(old)
+                self.logger.info("removed %s: %s supersedes it", old, os.path.basename(path))
+
     def _remove_previous_best(self, previous: str, path: str) -> None:
         previous = previous if os.path.dirname(previous) else os.path.join(self.directory, previous)
         if os.path.realpath(previous) == os.path.realpath(path):
@@ -107,8 +126,13 @@ class Checkpointer:
             os.remove(previous)
 
 
+def preempt_name(iterations_done: int) -> str:
+    """The name of the checkpoint a preempted run writes after `iterations_done` iterations."""
+    return f"{PREEMPT_FAMILY}_{iterations_done}.pth"
+
+
 def numbered_checkpoints(directory: str | os.PathLike, family: str) -> list[tuple[int, str]]:
-    """`(N, path)` of every `<family>_N.pth` ('epoch' or 'iter') in `directory`, by N ascending."""
+    """`(N, path)` of every `<family>_N.pth` ('epoch', 'iter' or 'preempt_iter') in `directory`, by N ascending."""
     matches = [NUMBERED_NAME.fullmatch(name) for name in os.listdir(directory)]
     return sorted((int(m["number"]), os.path.join(directory, m.string)) for m in matches
                   if m is not None and m["family"] == family)
@@ -116,7 +140,8 @@ def numbered_checkpoints(directory: str | os.PathLike, family: str) -> list[tupl
 
 def find_latest_checkpoint(work_dir: str | os.PathLike, logger: logging.Logger | None = None) -> str | None:
     """The checkpoint `--auto-resume` continues from: `latest.pth` when it is readable, else the newest
-    readable `epoch_N.pth` / `iter_N.pth` (with both kinds present, the one whose `meta.iter` is larger),
+    readable `epoch_N.pth` / `iter_N.pth` / `preempt_iter_N.pth` (with several kinds present, the one whose
+    `meta.iter` is larger),
     else None. Unreadable files passed over are named in a warning."""
     if not os.path.isdir(work_dir):
         return None
@@ -127,7 +152,7 @@ def find_latest_checkpoint(work_dir: str | os.PathLike, logger: logging.Logger |
             return latest
         skipped.append(latest)
     best: tuple[int, int, str] | None = None
-    for family in ("epoch", "iter"):
+    for family in ("epoch", "iter", PREEMPT_FAMILY):
         for number, path in reversed(numbered_checkpoints(work_dir, family)):
             meta = _meta_or_none(path)
             if meta is None:

@@ -26,6 +26,7 @@ from vidrun.runner.hooks.momentum_updater import (CosineAnnealingMomentumUpdater
                                                   OneCycleMomentumUpdaterHook, StepMomentumUpdaterHook)
 from vidrun.runner.hooks.optimizer import GradientCumulativeOptimizerHook, OptimizerHook
 from vidrun.runner.hooks.param_updater import LrUpdaterHook, MomentumUpdaterHook
+from vidrun.runner.hooks.preemption import PreemptionHook
 from vidrun.runner.hooks.profiler import ProfilerHook
 from vidrun.runner.hooks.sampler_seed import DistSamplerSeedHook
 from vidrun.runner.hooks.sync_buffer import SyncBuffersHook
@@ -37,7 +38,7 @@ __all__ = [
     "FlatCosineAnnealingLrUpdaterHook", "GradientCumulativeOptimizerHook", "HOOKS", "Hook", "InvLrUpdaterHook",
     "IterTimerHook", "LinearAnnealingLrUpdaterHook", "LinearAnnealingMomentumUpdaterHook", "LoggerHook",
     "LrUpdaterHook", "MlflowLoggerHook", "MomentumUpdaterHook", "OneCycleLrUpdaterHook", "OneCycleMomentumUpdaterHook",
-    "OptimizerHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
+    "OptimizerHook", "PreemptionHook", "PolyLrUpdaterHook", "StepLrUpdaterHook", "StepMomentumUpdaterHook", "TensorboardLoggerHook",
     "TextLoggerHook", "TrackingLoggerHook", "WandbLoggerHook", "multi_process_test", "single_process_test",
     "GradientCumulativeFp16OptimizerHook",
     "ClosureHook", "SyncBuffersHook", "ProfilerHook",
