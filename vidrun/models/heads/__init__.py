@@ -1,8 +1,9 @@
 """Classification heads, registered in `HEADS`."""
 from vidrun.models.heads.base import BaseHead
 from vidrun.models.heads.i3d_head import I3DHead
+from vidrun.models.heads.slowfast_head import SlowFastHead
 from vidrun.models.heads.tsm_head import TSMHead
 from vidrun.models.heads.tsn_head import TSNHead
 from vidrun.models.heads.x3d_head import X3DHead
 
-__all__ = ["BaseHead", "I3DHead", "TSMHead", "TSNHead", "X3DHead"]
+__all__ = ["BaseHead", "I3DHead", "SlowFastHead", "TSMHead", "TSNHead", "X3DHead"]

@@ -32,15 +32,21 @@ class Recognizer3D(BaseRecognizer):
             label = label.repeat_interleave(num_views, dim=0)
         return self.cls_head.loss(cls_score, label, **aux)
 
-    def _test_features(self, clips: torch.Tensor) -> torch.Tensor:
+    def _test_features(self, clips: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """The backbone's features of every clip, a tensor or (SlowFast) a tuple of one per pathway."""
         step = self.max_testing_views or len(clips)
-        return torch.cat([self.backbone(clips[start:start + step]) for start in range(0, len(clips), step)])
+        parts = [self.backbone(clips[start:start + step]) for start in range(0, len(clips), step)]
+        if isinstance(parts[0], tuple):
+            return tuple(torch.cat([part[i] for part in parts]) for i in range(len(parts[0])))
+        return torch.cat(parts)
 
     @torch.no_grad()
     def forward_test(self, imgs: torch.Tensor) -> np.ndarray:
         batches, num_views = imgs.shape[:2]
         feat = self._test_features(self._clips(imgs))
         if self.feature_extraction:
+            if isinstance(feat, tuple):  # SlowFast: each pathway pooled, then joined (slow, fast) as MMAction2
+                feat = torch.cat([F.adaptive_avg_pool3d(part, 1) for part in feat], dim=1)
             if feat.dim() == 5:  # a 3D CNN's [N·views, C, T, H, W]; a transformer's [N·views, C] stays
                 feat = F.adaptive_avg_pool3d(feat, 1)
             elif feat.dim() != 2:
