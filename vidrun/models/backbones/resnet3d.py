@@ -49,13 +49,14 @@ def _per_block(value, stage_blocks: Sequence[int], name: str, owner: str = "ResN
 
 
 def _check(depth: int, num_stages: int, stage_blocks, per_stage: dict, out_indices: Sequence[int],
-           choices: dict) -> tuple[type, tuple[int, ...]]:
+           choices: dict, arch: dict | None = None) -> tuple[type, tuple[int, ...]]:
     """The block class and blocks per stage, or a ValueError naming the first bad argument."""
-    if depth not in ARCH_SETTINGS:
-        raise ValueError(f"ResNet3d: depth={depth!r} is not supported; choose one of {sorted(ARCH_SETTINGS)}")
+    arch = ARCH_SETTINGS if arch is None else arch
+    if depth not in arch:
+        raise ValueError(f"ResNet3d: depth={depth!r} is not supported; choose one of {sorted(arch)}")
     if not 1 <= num_stages <= 4:
         raise ValueError(f"ResNet3d: num_stages={num_stages!r} must be 1 to 4")
-    block, default_blocks = ARCH_SETTINGS[depth]
+    block, default_blocks = arch[depth]
     stage_blocks = tuple(stage_blocks or default_blocks[:num_stages])
     for name, value in {"stage_blocks": stage_blocks, **per_stage}.items():
         if len(value) != num_stages:
@@ -81,6 +82,8 @@ class ResNet3d(nn.Module):
     `layerK.i.non_local_block.*`); from scratch it is initialised as the rest (Kaiming, norms 1), as in
     MMAction2."""
 
+    arch_settings = ARCH_SETTINGS  # depth → (block class, blocks per stage); subclasses give their own
+
     def __init__(self, depth: int, pretrained: str | None = None, stage_blocks: Sequence[int] | None = None,
                  pretrained2d: bool = True, in_channels: int = 3, num_stages: int = 4, base_channels: int = 64,
                  out_indices: Sequence[int] = (3,), spatial_strides: Sequence[int] = (1, 2, 2, 2),
@@ -96,7 +99,7 @@ class ResNet3d(nn.Module):
         self.block, self.stage_blocks = _check(depth, num_stages, stage_blocks, dict(
             spatial_strides=spatial_strides, temporal_strides=temporal_strides, dilations=dilations), out_indices,
             dict(style=(style, ("pytorch", "caffe")), inflate_style=(inflate_style, ("3x1x1", "3x3x3")),
-                 frozen_stages=(frozen_stages, tuple(range(-1, num_stages + 1)))))
+                 frozen_stages=(frozen_stages, tuple(range(-1, num_stages + 1)))), self.arch_settings)
         non_local_flags = _per_block(non_local, self.stage_blocks, "non_local")
         if pretrained is not None and not isinstance(pretrained, str):
             raise TypeError(f"ResNet3d: pretrained must be a path or None, not {pretrained!r}")
@@ -133,6 +136,10 @@ class ResNet3d(nn.Module):
         self.maxpool = (nn.MaxPool3d((1, 3, 3), (pool_stride[0], pool_stride[1], pool_stride[1]), (0, 1, 1))
                         if pool_stride else nn.Identity())
 
+    def block_options(self) -> dict:
+        """Extra keyword arguments for every block (none here; CSN adds its `bottleneck_mode`)."""
+        return {}
+
     def _cfgs(self) -> dict:
         return dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
 
@@ -149,7 +156,7 @@ class ResNet3d(nn.Module):
             conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=None)
         non_local = tuple(non_local or (False,) * len(inflate))
         options = dict(style=self.style, inflate_style=self.inflate_style, with_cp=self.with_cp,
-                       non_local_cfg=self.non_local_cfg, **self._cfgs())
+                       non_local_cfg=self.non_local_cfg, **self._cfgs(), **self.block_options())
         blocks = [block(inplanes, planes, spatial_stride, temporal_stride, dilation, downsample,
                         inflate=inflate[0], non_local=non_local[0], **options)]
         blocks += [block(out_planes, planes, 1, 1, dilation, None, inflate=flag, non_local=nl, **options)
