@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAMILIES = {"slowfast": "ResNet3dSlowFast", "csn": "ResNet3dCSN", "r2plus1d": "ResNet2Plus1d"}
 CASES = [(arch, i) for arch, ref in ARCHITECTURES.items() for i in range(len(ref["model_cfgs"]))
          if ref["model_cfgs"][i]["model"]["backbone"]["type"] in FAMILIES.values()]
-SUPPORTED = {"ResNet3dSlowFast", "ResNet3dCSN"}  # families built so far; the others are checked once they are there
+SUPPORTED = set(FAMILIES.values())
 
 
 def case_id(case) -> str:
@@ -65,7 +65,8 @@ def test_shipped_config_resolves_to_mmaction2s_model(config):
     assert resolved(Config.fromfile(str(ROOT / config.join(["configs/", ""]))).model.to_dict()) == resolved(expected)
 
 
-@pytest.mark.parametrize("arch", ["7149f60b0518", "92d0113086b5"], ids=["slowfast_r50", "ircsn_r50"])
+@pytest.mark.parametrize("arch", ["7149f60b0518", "92d0113086b5", "d1c9454c967a"],
+                         ids=["slowfast_r50", "ircsn_r50", "r2plus1d_r34"])
 def test_an_mmaction2_checkpoint_loads_strictly(arch, tmp_path):
     reference = ARCHITECTURES[arch]
     model = build_model(without_pretrained(copy.deepcopy(reference["model_cfgs"][0]["model"])))

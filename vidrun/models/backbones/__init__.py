@@ -1,6 +1,7 @@
 """Backbones, registered in `BACKBONES`."""
 from vidrun.models.backbones.c3d import C3D
 from vidrun.models.backbones.resnet import ResNet
+from vidrun.models.backbones.resnet2plus1d import ResNet2Plus1d
 from vidrun.models.backbones.resnet3d import ResNet3d
 from vidrun.models.backbones.resnet3d_csn import ResNet3dCSN
 from vidrun.models.backbones.resnet3d_slowfast import ResNet3dSlowFast
@@ -8,4 +9,4 @@ from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
 from vidrun.models.backbones.x3d import X3D
 
-__all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dCSN", "ResNet3dSlowFast", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
+__all__ = ["C3D", "ResNet", "ResNet2Plus1d", "ResNet3d", "ResNet3dCSN", "ResNet3dSlowFast", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
