@@ -9,4 +9,5 @@ from vidrun.models.backbones.resnet3d_slowonly import ResNet3dSlowOnly
 from vidrun.models.backbones.resnet_tsm import ResNetTSM
 from vidrun.models.backbones.x3d import X3D
 
-__all__ = ["C3D", "ResNet", "ResNet2Plus1d", "ResNet3d", "ResNet3dCSN", "ResNet3dSlowFast", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
+__all__ = ["C3D", "ResNet", "ResNet3d", "ResNet3dSlowOnly", "ResNetTSM", "X3D"]
+__all__ += ["ResNet2Plus1d", "ResNet3dCSN", "ResNet3dSlowFast"]

@@ -16,5 +16,6 @@ from vidrun.models.layers.temporal_pool import TemporalPool
 from vidrun.models.layers.temporal_shift import TemporalShift
 
 __all__ = ["ABBREVIATIONS", "ACTIVATIONS", "BY_DIMS", "BasicBlock", "BasicBlock3d", "Bottleneck", "Bottleneck3d",
-           "CONVS", "Conv2plus1d", "ConvModule", "NORMS", "NonLocal3d", "NonLocalFrames", "TemporalPool", "TemporalShift", "build_activation_layer",
+           "CONVS", "ConvModule", "NORMS", "TemporalPool", "TemporalShift", "build_activation_layer",
            "build_conv_layer", "build_norm_layer", "make_res_layer", "norm_abbreviation"]
+__all__ += ["Conv2plus1d", "NonLocal3d", "NonLocalFrames"]
