@@ -130,3 +130,16 @@ def test_tsm_wraps_flagged_blocks_and_keeps_their_own_init():
     assert out.shape == (4, 512, 1, 1)
     empty = BACKBONES.build(dict(cfg, non_local_cfg={}))  # MMAction2: no config, no block
     assert not any(isinstance(m, NonLocal3d) for m in empty.modules())
+
+
+def test_tsm_nl_loads_plain_resnet_weights_into_the_wrapped_blocks(tmp_path):
+    torch.manual_seed(0)
+    plain = BACKBONES.build(dict(type="ResNet", depth=18, pretrained=None))
+    plain.init_weights()
+    torch.save(plain.state_dict(), tmp_path / "r18.pth")
+    model = BACKBONES.build(dict(type="ResNetTSM", depth=18, num_segments=2, pretrained=str(tmp_path / "r18.pth"),
+                                 non_local=((0, 0), (1, 0), (0, 0), (0, 0)),
+                                 non_local_cfg=dict(sub_sample=True, norm_cfg=BN3D, mode="dot_product")))
+    model.init_weights()  # `layer2.0.conv1.conv.weight` goes to `layer2.0.block.conv1.conv.net.weight`
+    assert torch.equal(model.layer2[0].block.conv1.conv.net.weight, plain.layer2[0].conv1.conv.weight)
+    assert model.layer2[0].non_local_block.conv_out.bn.weight.abs().sum() == 0  # its own init, after loading
