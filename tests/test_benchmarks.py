@@ -16,6 +16,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"], "ratio"),
     ("train_throughput.py", ["--quick"], "ratio"),
     ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),
+    ("zoo_step.py", ["--repeats", "1", "--batch", "1", "--size", "32"], "ratio"),
 ])
 def test_benchmark_runs(script, args, expected, tmp_path):
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,

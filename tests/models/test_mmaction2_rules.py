@@ -15,6 +15,7 @@ from torch import nn
 
 from vidrun.models import BACKBONES, HEADS, build_model
 from vidrun.models.layers import TemporalPool, TemporalShift
+from vidrun.models.layers.non_local import NonLocal3d, NonLocalFrames
 
 from .test_reference_keys import ARCHITECTURES, COMPARED, case_id, without_pretrained
 
@@ -63,7 +64,11 @@ def per_block(value, blocks: int) -> tuple:
 @pytest.mark.parametrize("case", COMPARED, ids=case_id)
 def test_every_norm_has_mmcvs_defaults(case):
     cfg = model_cfg(case)
-    norms = [m for m in built(case).modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    model = built(case)
+    non_local = [m for nl in model.modules() if isinstance(nl, NonLocal3d) for m in nl.modules()]
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+             and not any(m is n for n in non_local)]  # a non-local block's norm: its own norm_cfg (BN3d)
+    assert all(type(m) is nn.BatchNorm3d for m in non_local if isinstance(m, nn.modules.batchnorm._BatchNorm))
     assert all((m.eps, m.momentum, m.affine, m.track_running_stats) == (1e-5, 0.1, True, True) for m in norms)
     two_d = ("ResNet", "ResNetTSM", "MobileNetV2TSM")
     expected = nn.BatchNorm2d if cfg["backbone"]["type"] in two_d else nn.BatchNorm3d
@@ -154,6 +159,9 @@ def test_resnet_and_tsm_layers_follow_mmaction2s_rules(case):
             layer = layer.net
         segments = b["num_segments"] // 2 if b["temporal_pool"] and i > 0 else b["num_segments"]
         for j, block in enumerate(layer):
+            if isinstance(block, NonLocalFrames):  # TSM-NL: the block, then a non-local block over its clip
+                assert per_block(per_block(b["non_local"], 4)[i], len(layer))[j] == 1, f"{name}.{j}"
+                block = block.block
             stride = b["strides"][i] if j == 0 else 1
             expected = resnet_block(inplanes if j == 0 else planes * (4 if bottleneck else 1), planes, stride,
                                     b["dilations"][i], b["style"], bottleneck)

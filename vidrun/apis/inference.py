@@ -16,7 +16,9 @@ from vidrun.apis.test import load_test_weights
 def init_recognizer(config: str | Config, checkpoint: str | None = None, device: str = "cpu",
                     cfg_options: list[str] | None = None) -> nn.Module:
     """A recognizer in eval mode on `device`, weights from `checkpoint` (the EMA-averaged ones of a checkpoint
-    that records where they are, as `vidrun test` takes them); its config is kept as `model.cfg`."""
+    that records where they are, as `vidrun test` takes them), loaded strictly: weights that do not fit the
+    model are a `WeightsMismatchError` listing the mismatch by module (`load_test_weights`); its config is kept
+    as `model.cfg`."""
     cfg = config if isinstance(config, Config) else Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(parse_cfg_options(cfg_options))

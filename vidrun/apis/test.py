@@ -17,16 +17,36 @@ from vidrun.runner.inference_loops import multi_process_test, single_process_tes
 from vidrun.utils.dist import get_dist_info
 from vidrun.utils.progress import progress_bar
 
+_log = logging.getLogger("vidrun")
+
+
+class WeightsMismatchError(RuntimeError):
+    """A checkpoint whose weights do not fit the model to test: the message lists the missing, unexpected and
+    differently shaped keys grouped by module (`vidrun test` and `vidrun infer` end with it and exit code 2)."""
+
 
 def load_test_weights(model: nn.Module, filename: str, ema: str = "auto",
                       logger: logging.Logger | None = None) -> dict:
-    """Load the weights to test from checkpoint `filename` into `model` and return the checkpoint. A checkpoint
-    written with an EMAHook gives the weights `ema` chooses ('auto': the averaged ones where the checkpoint
-    records where they are; see `weights_to_test`); a `module.` prefix is dropped; missing and unexpected
-    keys are logged."""
+    """Load the weights to test from checkpoint `filename` into `model`, strictly, and return the checkpoint.
+
+    A checkpoint written with an EMAHook gives the weights `ema` chooses ('auto': the averaged ones where the
+    checkpoint records where they are; see `weights_to_test`); a `module.` prefix is dropped. Key layouts vidrun
+    knows load as they are: MMAction2's (the native names) and an earlier vidrun's (its backbones rename those
+    on loading and log that they did, see `vidrun.models.legacy_keys`). Any other mismatch — a key missing or
+    unexpected, a shape that differs — is a `WeightsMismatchError` listing it grouped by module: a model must
+    never be tested with layers left at their random initialisation."""
     checkpoint = read_checkpoint(filename)
     state_dict = revise_state_dict_keys(weights_to_test(checkpoint, ema, logger), ((r"^module\.", ""),))
-    load_state_dict(model, state_dict, logger=logger, source=str(filename))
+    try:
+        load_state_dict(model, state_dict, strict=True, logger=logger, source=str(filename))
+    except RuntimeError as error:
+        listing = str(error).split("\n(strict=True")[0]  # the advice to load non-strictly does not apply here
+        raise WeightsMismatchError(
+            f"{listing}\nThe checkpoint's weights do not fit the model built from the config (keys in MMAction2's "
+            f"or an earlier vidrun's layout would have loaded): is it the config the checkpoint was trained "
+            f"with?") from None
+    (logger or _log).info("loaded %s into %s strictly (%d tensors)", filename, type(model).__name__,
+                          len(state_dict))
     return checkpoint
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -20,8 +21,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidrun.apis.inference import inference_recognizer, init_recognizer, read_label_map
+    from vidrun.apis.test import WeightsMismatchError
 
-    model = init_recognizer(args.config, args.checkpoint, args.device, args.cfg_options)
+    try:
+        model = init_recognizer(args.config, args.checkpoint, args.device, args.cfg_options)
+    except WeightsMismatchError as error:  # a model with random layers would print meaningless classes
+        print(f"vidrun: error: {error}", file=sys.stderr)
+        return 2
     names = read_label_map(args.label_map) if args.label_map else None
     for video in args.videos:
         print(video)

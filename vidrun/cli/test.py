@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from vidrun.cli.common import add_config_arguments, add_launcher_argument, join_launcher, load_config
 from vidrun.config import Config
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
-    from vidrun.apis.test import load_test_weights, metrics_table, save_results, test_model
+    from vidrun.apis.test import WeightsMismatchError, load_test_weights, metrics_table, save_results, test_model
     from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
     from vidrun.models import build_model
     from vidrun.runner.device import training_device
@@ -53,7 +54,11 @@ def _test(args: argparse.Namespace, cfg: Config, distributed: bool) -> int:
         average = None if args.average_clips == "none" else args.average_clips
         model_cfg = dict(model_cfg, test_cfg=dict(model_cfg.get("test_cfg") or {}, average_clips=average))
     model = build_model(model_cfg, test_cfg=cfg.get("test_cfg"))
-    load_test_weights(model, args.checkpoint, args.ema, get_logger())
+    try:
+        load_test_weights(model, args.checkpoint, args.ema, get_logger())
+    except WeightsMismatchError as error:  # never test with layers left at their random initialisation
+        print(f"vidrun: error: {error}", file=sys.stderr)
+        return 2
     model = model.to(training_device())  # this process's GPU (cuda:LOCAL_RANK) where there is one
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     settings = dataloader_settings(cfg.data, "test", dist=distributed, seed=None)

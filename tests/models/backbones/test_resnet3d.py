@@ -145,7 +145,7 @@ def test_forward_wants_clips():
     (dict(depth=19), r"depth=19 is not supported; choose one of \[18, 34, 50, 101, 152\]"),
     (dict(depth=50, inflate=((1, 0), 1, 1, 1)), r"inflate\[0\]=\(1, 0\) has 2 entries but layer1 has 3 blocks"),
     (dict(inflate=(1, 1)), r"inflate=\(1, 1\) has 2 entries for 4 stages"),
-    (dict(non_local=(0, 1, 0, 0)), r"non_local=\(0, 1, 0, 0\) is not supported"),
+    (dict(non_local=(0, 1, 0, 0), non_local_cfg=dict(mode="cosine")), "NonLocal3d: mode='cosine' is not one of"),
     (dict(spatial_strides=(1, 2, 2)), r"spatial_strides=\(1, 2, 2\) needs one entry per stage"),
     (dict(out_indices=(4,)), r"out_indices=\(4,\)"),
     (dict(inflate_style="3x3"), r"inflate_style='3x3' is not one of"),

@@ -142,8 +142,9 @@ def test_temporal_pool_takes_the_max_of_each_frame_and_its_neighbours_with_strid
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(shift_place="x"), r"shift_place must be one of \('blockres', 'block'\), not 'x'"),
-    (dict(non_local=(0, 1, 0, 0)), "non-local blocks, which vidrun does not support"),
-    (dict(non_local=((0, 0), (1, 0, 1, 0), (0,), (0,))), "not support"),
+    (dict(non_local=((0, 0), (1, 0, 1, 0), (0, 0), (0, 0)), non_local_cfg=dict(mode="dot_product")),
+     r"ResNetTSM: non_local\[1\]=\(1, 0, 1, 0\) has 4 entries but layer2 has 2 blocks"),
+    (dict(non_local=(0, 1, 0, 0), non_local_cfg=dict(mode="cosine")), "NonLocal3d: mode='cosine' is not one of"),
     (dict(temporal_pool=True, num_segments=5), "num_segments must be even, not 5"),
     (dict(num_segments=0), "num_segments"),
     (dict(depth=42), "depth must be one of"),

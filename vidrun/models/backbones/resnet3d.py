@@ -32,30 +32,31 @@ ARCH_SETTINGS = {18: (BasicBlock3d, (2, 2, 2, 2)), 34: (BasicBlock3d, (3, 4, 6, 
                  152: (Bottleneck3d, (3, 8, 36, 3))}
 
 
-def _per_block(value, stage_blocks: Sequence[int], name: str) -> list[tuple[bool, ...]]:
+def _per_block(value, stage_blocks: Sequence[int], name: str, owner: str = "ResNet3d") -> list[tuple[bool, ...]]:
     """`inflate` / `non_local` as one flag per block of each stage: an int for everything, or per stage an int
     (all its blocks) or a sequence with one entry per block. Entries past the last stage are ignored."""
     per_stage = [value] * len(stage_blocks) if isinstance(value, int) else list(value)
     if len(per_stage) < len(stage_blocks):
-        raise ValueError(f"ResNet3d: {name}={value!r} has {len(per_stage)} entries for {len(stage_blocks)} stages")
+        raise ValueError(f"{owner}: {name}={value!r} has {len(per_stage)} entries for {len(stage_blocks)} stages")
     flags = []
     for i, (entry, blocks) in enumerate(zip(per_stage, stage_blocks)):
         entry = (entry,) * blocks if isinstance(entry, int) else tuple(entry)
         if len(entry) != blocks:
-            raise ValueError(f"ResNet3d: {name}[{i}]={entry!r} has {len(entry)} entries but layer{i + 1} has "
+            raise ValueError(f"{owner}: {name}[{i}]={entry!r} has {len(entry)} entries but layer{i + 1} has "
                              f"{blocks} blocks")
         flags.append(tuple(bool(e) for e in entry))
     return flags
 
 
 def _check(depth: int, num_stages: int, stage_blocks, per_stage: dict, out_indices: Sequence[int],
-           choices: dict) -> tuple[type, tuple[int, ...]]:
+           choices: dict, arch: dict | None = None) -> tuple[type, tuple[int, ...]]:
     """The block class and blocks per stage, or a ValueError naming the first bad argument."""
-    if depth not in ARCH_SETTINGS:
-        raise ValueError(f"ResNet3d: depth={depth!r} is not supported; choose one of {sorted(ARCH_SETTINGS)}")
+    arch = ARCH_SETTINGS if arch is None else arch
+    if depth not in arch:
+        raise ValueError(f"ResNet3d: depth={depth!r} is not supported; choose one of {sorted(arch)}")
     if not 1 <= num_stages <= 4:
         raise ValueError(f"ResNet3d: num_stages={num_stages!r} must be 1 to 4")
-    block, default_blocks = ARCH_SETTINGS[depth]
+    block, default_blocks = arch[depth]
     stage_blocks = tuple(stage_blocks or default_blocks[:num_stages])
     for name, value in {"stage_blocks": stage_blocks, **per_stage}.items():
         if len(value) != num_stages:
@@ -77,7 +78,11 @@ class ResNet3d(nn.Module):
     `init_weights()`: Kaiming / constant init (with `zero_init_residual`, each block's last norm weight is 0),
     then, when `pretrained` is a local path, inflate it as 2D weights (`pretrained2d`) or load it as 3D weights
     (MMAction2 key names accepted). `conv_cfg` / `norm_cfg` / `act_cfg` of None mean Conv3d / BN3d / ReLU.
-    Non-local blocks are not implemented: `non_local` must stay all zeros (`non_local_cfg` is then unused)."""
+    `non_local` (flags per block, as `inflate`) puts a `NonLocal3d(**non_local_cfg)` after those blocks (keys
+    `layerK.i.non_local_block.*`); from scratch it is initialised as the rest (Kaiming, norms 1), as in
+    MMAction2."""
+
+    arch_settings = ARCH_SETTINGS  # depth → (block class, blocks per stage); subclasses give their own
 
     def __init__(self, depth: int, pretrained: str | None = None, stage_blocks: Sequence[int] | None = None,
                  pretrained2d: bool = True, in_channels: int = 3, num_stages: int = 4, base_channels: int = 64,
@@ -94,10 +99,8 @@ class ResNet3d(nn.Module):
         self.block, self.stage_blocks = _check(depth, num_stages, stage_blocks, dict(
             spatial_strides=spatial_strides, temporal_strides=temporal_strides, dilations=dilations), out_indices,
             dict(style=(style, ("pytorch", "caffe")), inflate_style=(inflate_style, ("3x1x1", "3x3x3")),
-                 frozen_stages=(frozen_stages, tuple(range(-1, num_stages + 1)))))
-        if any(any(flags) for flags in _per_block(non_local, self.stage_blocks, "non_local")):
-            raise ValueError(f"ResNet3d: non_local={non_local!r} is not supported (vidrun has no non-local "
-                             f"blocks); use non_local=(0, 0, 0, 0)")
+                 frozen_stages=(frozen_stages, tuple(range(-1, num_stages + 1)))), self.arch_settings)
+        non_local_flags = _per_block(non_local, self.stage_blocks, "non_local")
         if pretrained is not None and not isinstance(pretrained, str):
             raise TypeError(f"ResNet3d: pretrained must be a path or None, not {pretrained!r}")
         self.depth, self.pretrained, self.pretrained2d = depth, pretrained, pretrained2d
@@ -107,7 +110,7 @@ class ResNet3d(nn.Module):
         self.conv_cfg = dict(conv_cfg or {"type": "Conv3d"})
         self.norm_cfg = dict(norm_cfg or {"type": "BN3d", "requires_grad": True})
         self.act_cfg = dict(act_cfg or {"type": "ReLU", "inplace": True})
-        self.with_cp = with_cp
+        self.with_cp, self.non_local_cfg = with_cp, dict(non_local_cfg or {})
         self._make_stem(in_channels, base_channels, tuple(conv1_kernel), (conv1_stride_t, conv1_stride_s),
                         (pool1_stride_t, pool1_stride_s) if with_pool1 else None)
         self.pool2 = nn.MaxPool3d((2, 1, 1), (2, 1, 1)) if with_pool2 else nn.Identity()
@@ -116,7 +119,8 @@ class ResNet3d(nn.Module):
         for i, flags in enumerate(_per_block(inflate, self.stage_blocks, "inflate")):
             planes = base_channels * 2 ** i
             self.add_module(self.res_layers[i], self.make_res_layer(
-                inplanes, planes, flags, spatial_strides[i], temporal_strides[i], dilations[i]))
+                inplanes, planes, flags, spatial_strides[i], temporal_strides[i], dilations[i],
+                non_local_flags[i]))
             inplanes = planes * self.block.expansion
         self.feat_dim = inplanes
         self._freeze_stages()
@@ -132,23 +136,31 @@ class ResNet3d(nn.Module):
         self.maxpool = (nn.MaxPool3d((1, 3, 3), (pool_stride[0], pool_stride[1], pool_stride[1]), (0, 1, 1))
                         if pool_stride else nn.Identity())
 
+    def block_options(self) -> dict:
+        """Extra keyword arguments for every block (none here; CSN adds its `bottleneck_mode`)."""
+        return {}
+
     def _cfgs(self) -> dict:
         return dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
 
     def make_res_layer(self, inplanes: int, planes: int, inflate: Sequence[bool], spatial_stride: int,
-                       temporal_stride: int, dilation: int) -> nn.Sequential:
+                       temporal_stride: int, dilation: int,
+                       non_local: Sequence[bool] | None = None) -> nn.Sequential:
         """One stage of `len(inflate)` blocks; the first one strides, and projects the shortcut (a ConvModule
-        without activation: `downsample.conv`, `downsample.bn`) when the strides or the channel count change."""
+        without activation: `downsample.conv`, `downsample.bn`) when the strides or the channel count change.
+        Blocks flagged in `non_local` end with a `NonLocal3d` of `non_local_cfg`."""
         block, out_planes = self.block, planes * self.block.expansion
         # MMAction2 ignores temporal_stride here, which breaks the sum for a temporal-only stride.
         downsample = None if (spatial_stride, temporal_stride, inplanes) == (1, 1, out_planes) else ConvModule(
             inplanes, out_planes, 1, (temporal_stride, spatial_stride, spatial_stride), bias=False, dims=3,
             conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=None)
-        options = dict(style=self.style, inflate_style=self.inflate_style, with_cp=self.with_cp, **self._cfgs())
+        non_local = tuple(non_local or (False,) * len(inflate))
+        options = dict(style=self.style, inflate_style=self.inflate_style, with_cp=self.with_cp,
+                       non_local_cfg=self.non_local_cfg, **self._cfgs(), **self.block_options())
         blocks = [block(inplanes, planes, spatial_stride, temporal_stride, dilation, downsample,
-                        inflate=inflate[0], **options)]
-        blocks += [block(out_planes, planes, 1, 1, dilation, None, inflate=flag, **options)
-                   for flag in inflate[1:]]
+                        inflate=inflate[0], non_local=non_local[0], **options)]
+        blocks += [block(out_planes, planes, 1, 1, dilation, None, inflate=flag, non_local=nl, **options)
+                   for flag, nl in zip(inflate[1:], non_local[1:])]
         return nn.Sequential(*blocks)
 
     def init_weights(self) -> None:

@@ -8,8 +8,10 @@ Backbones import these; none copies one with a twist.
 from vidrun.models.layers.builders import (ABBREVIATIONS, ACTIVATIONS, BY_DIMS, CONVS, NORMS,
                                            build_activation_layer, build_conv_layer, build_norm_layer,
                                            norm_abbreviation)
+from vidrun.models.layers.conv2plus1d import Conv2plus1d
 from vidrun.models.layers.conv_module import ConvModule
 from vidrun.models.layers.inverted_residual import InvertedResidual
+from vidrun.models.layers.non_local import NonLocal3d, NonLocalFrames
 from vidrun.models.layers.resnet3d_blocks import BasicBlock3d, Bottleneck3d
 from vidrun.models.layers.resnet_blocks import BasicBlock, Bottleneck, make_res_layer
 from vidrun.models.layers.tam import TAM
@@ -29,3 +31,4 @@ __all__ += ["CombineNet", "InvertedResidual", "TAM", "TemporalInterlace"]  # Mob
 __all__ += ["ATTENTION", "FEEDFORWARD_NETWORK", "FFN", "TRANSFORMER_LAYER", "TRANSFORMER_LAYER_SEQUENCE",  # TimeSformer
             "BaseTransformerLayer", "DividedSpatialAttentionWithNorm", "DividedTemporalAttentionWithNorm", "DropPath",
             "FFNWithNorm", "MultiheadAttention", "TransformerLayerSequence"]
+__all__ += ["Conv2plus1d", "NonLocal3d", "NonLocalFrames"]

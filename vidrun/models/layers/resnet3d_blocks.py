@@ -15,19 +15,15 @@ from torch.utils.checkpoint import checkpoint
 
 from vidrun.models.layers.builders import build_activation_layer
 from vidrun.models.layers.conv_module import ConvModule
+from vidrun.models.layers.non_local import NonLocal3d
 from vidrun.models.layers.resnet_blocks import check_style
 
 CONV3D, BN3D, RELU = {"type": "Conv3d"}, {"type": "BN3d"}, {"type": "ReLU"}
 
 
-def _check_non_local(non_local: bool, owner: str) -> None:
-    if non_local:
-        raise ValueError(f"{owner}: non_local=True asks for a non-local block, which vidrun does not have yet; "
-                         f"use non_local=False")
-
-
 class Residual3d(nn.Module):
-    """`act(branch(x) + shortcut(x))`; the sum is recomputed in backward when `with_cp` and x needs grad.
+    """`act(branch(x) + shortcut(x))`, then the block's `non_local_block` where it has one (a `NonLocal3d`, as
+    MMAction2 puts it after the activation); the sum is recomputed in backward when `with_cp` and x needs grad.
     `last` names the ConvModule whose norm weight `zero_init_residual` zeroes, making the block start as
     identity."""
 
@@ -35,8 +31,19 @@ class Residual3d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.with_cp and x.requires_grad:
-            return self.relu(checkpoint(self._residual, x, use_reentrant=False))
-        return self.relu(self._residual(x))
+            out = self.relu(checkpoint(self._residual, x, use_reentrant=False))
+        else:
+            out = self.relu(self._residual(x))
+        non_local = getattr(self, "non_local_block", None)
+        return out if non_local is None else non_local(out)
+
+    def _add_non_local(self, non_local: bool, non_local_cfg: dict | None) -> None:
+        """With `non_local`, a `NonLocal3d(channels out, **non_local_cfg)` registered last (MMAction2's
+        order, so its keys `non_local_block.*` follow the block's own)."""
+        self.non_local = non_local
+        if non_local:
+            self.non_local_block = NonLocal3d(getattr(self, self.last).conv.out_channels,
+                                              **dict(non_local_cfg or {}))
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -56,7 +63,6 @@ class BasicBlock3d(Residual3d):
                  norm_cfg: dict | None = BN3D, act_cfg: dict | None = RELU, with_cp: bool = False):
         super().__init__()
         check_style(style, "BasicBlock3d")
-        _check_non_local(non_local, "BasicBlock3d")
         kernel, pad_t = ((3, 3, 3), 1) if inflate else ((1, 3, 3), 0)
         common = dict(bias=False, conv_cfg=conv_cfg, norm_cfg=norm_cfg, dims=3)
         self.conv1 = ConvModule(inplanes, planes, kernel, (temporal_stride, spatial_stride, spatial_stride),
@@ -65,6 +71,7 @@ class BasicBlock3d(Residual3d):
         self.downsample = downsample
         self.relu = build_activation_layer(act_cfg)
         self.with_cp = with_cp
+        self._add_non_local(non_local, non_local_cfg)
 
     def _branch(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv2(self.conv1(x))
@@ -84,7 +91,6 @@ class Bottleneck3d(Residual3d):
                  norm_cfg: dict | None = BN3D, act_cfg: dict | None = RELU, with_cp: bool = False):
         super().__init__()
         check_style(style, "Bottleneck3d")
-        _check_non_local(non_local, "Bottleneck3d")
         if inflate_style not in ("3x1x1", "3x3x3"):
             raise ValueError(f"Bottleneck3d: inflate_style must be '3x1x1' or '3x3x3', not {inflate_style!r}")
         kernel1, kernel2 = self.kernels[inflate_style if inflate else None]
@@ -99,6 +105,7 @@ class Bottleneck3d(Residual3d):
         self.downsample = downsample
         self.relu = build_activation_layer(act_cfg)
         self.with_cp = with_cp
+        self._add_non_local(non_local, non_local_cfg)
 
     def _branch(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv3(self.conv2(self.conv1(x)))
