@@ -97,3 +97,15 @@ def test_in_a_distributed_run_each_rank_reads_its_share(dataset, monkeypatch):
         loader.sampler.set_epoch(0)
         shares.append([index for _, index in loader.sampler])
     assert sorted(shares[0] + shares[1]) == list(range(6))  # disjoint halves covering the data set
+
+
+def test_workers_are_persistent_unless_the_config_says_otherwise(dataset):
+    def persistent(data, split="train"):
+        settings = dataloader_settings(data, split, dist=False, seed=0)
+        return build_dataloader(dataset, **settings).persistent_workers
+
+    assert persistent(dict(workers_per_gpu=2)) and persistent(dict(workers_per_gpu=1), "val")
+    assert not persistent(dict(workers_per_gpu=0))  # no worker to keep
+    assert not persistent(dict(workers_per_gpu=2, persistent_workers=False))
+    assert persistent(dict(workers_per_gpu=2, persistent_workers=False,
+                           train_dataloader=dict(persistent_workers=True)))

@@ -107,8 +107,10 @@ def rescale_position(state: dict, saved_batch: int | None, cursor: LoaderCursor)
 
     Between two runs of several processes, whose `DistributedSampler`s deal one permutation (from the seed and
     the epoch) to the processes in turn, the samples read together are a prefix of it: the resumed pass skips
-    none of the unread samples and reads fewer than one global batch again. A single-process loader shuffles
-    in another order, so to or from one process only the fraction of the pass carries over."""
+    none of the unread samples and reads fewer than one global batch again. `build_dataloader`'s sampler deals
+    the same order to one process as to several, so this holds to and from one process too; with other
+    loaders (a single-process `DataLoader` shuffles in another order) only the fraction of the pass carries
+    over."""
     batch = cursor.global_batch
     if saved_batch is None or batch is None or saved_batch == batch or not state.get("position"):
         return state
