@@ -13,7 +13,8 @@ step alone on one batch held in memory (the bound if data were free), and `vidru
 config's loader settings (`time` and `data_time` from the TextLoggerHook's `.log.json`, the first epoch left
 out as warm-up).
 
-    python benchmarks/train_throughput.py [--iters 60] [--warmup 5] [--repeats 3] [--runner-epochs 3] [--quick]
+    python benchmarks/train_throughput.py [--iters 60] [--warmup 5] [--repeats 3] [--runner-epochs 3]
+        [--configs TSM TSN] [--persistence-only] [--quick]
 """
 from __future__ import annotations
 
@@ -135,18 +136,24 @@ def measure(data_dir: Path, args: argparse.Namespace) -> dict[tuple[str, str], l
     """Every setting `repeats` times; the settings take turns within a repeat, so that load elsewhere on the
     machine hits them alike."""
     results: dict[tuple[str, str], list[dict]] = {}
+    loaders = {label: setting for label, setting in LOADERS.items()
+               if not args.persistence_only or label.startswith("2 workers")}
     for repeat in range(args.repeats):
-        for name, path in CONFIGS.items():
-            for label, (workers, persistent) in LOADERS.items():
+        for name in args.configs:
+            path = CONFIGS[name]
+            for label, (workers, persistent) in loaders.items():
                 cfg = load_config(path, data_dir, args.batch, workers, persistent)
                 results.setdefault((name, label), []).append(progress(
                     repeat, name, label, train_loop(cfg, args.iters, args.warmup)))
+            if args.persistence_only:
+                continue
             label = "model step alone, batch in memory"
             cfg = load_config(path, data_dir, args.batch)
             results.setdefault((name, label), []).append(progress(
                 repeat, name, label, train_loop(cfg, args.iters, args.warmup, True)))
     if args.runner_epochs:
-        for name, path in CONFIGS.items():
+        for name in args.configs:
+            path = CONFIGS[name]
             work_dir = data_dir.parent / f"work_{name}"
             results[name, "`vidrun train`, 2 workers (log.json)"] = [
                 runner_check(path, data_dir, args.runner_epochs, work_dir, args.batch)]
@@ -164,7 +171,7 @@ def print_table(results: dict[tuple[str, str], list[dict]]) -> None:
         share = "—" if "in memory" in label else f"{median['share']:.1%}"
         wait = "—" if "in memory" in label else f"{median['wait_ms']:.1f}"
         print(f"| {name} | {label} | {median['rate']:.1f}{spread} | {median['iter_ms']:.0f} | {wait} | {share} |")
-    for name in CONFIGS:
+    for name in dict.fromkeys(name for name, _ in results):
         kept, forked = (statistics.median(run["iter_ms"] for run in results[name, label])
                         for label in ("2 workers (config's)", "2 workers, not persistent"))
         print(f"{name}: persistent workers save {1 - kept / forked:.1%} of the time per iteration "
@@ -181,6 +188,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of every setting (medians reported)")
     parser.add_argument("--runner-epochs", type=int, default=3, help="epochs of the `vidrun train` check; 0: none")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--persistence-only", action="store_true",
+                        help="only 2 workers, persistent (the default) and not: what persistence saves")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 16 clips, batch 2, 1 iteration")
     args = parser.parse_args()
     if args.quick:
