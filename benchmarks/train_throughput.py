@@ -5,14 +5,16 @@ For each demo config (TSM and TSN on ResNet-18, 8 segments of 56×56, batch 8) i
 set (`make_demo_data`, 240 clips of 64×64, 16 frames) with the real stack: `Config.fromfile`, `build_model`,
 `build_dataset`, `build_dataloader(**dataloader_settings(...))` and `build_optimizer`, in a plain loop — next
 batch, `model.train_step`, `zero_grad`, `backward`, the config's gradient clipping, `step` — with
-`workers_per_gpu` 0, 1 and 2 (the configs' own). A new pass starts when one ends, workers included (they are
-not persistent in `train_model`; one more setting keeps 2 workers alive across passes). After warm-up
+`workers_per_gpu` 0, 1 and 2 (the configs' own). A new pass starts when one ends; workers stay alive across
+passes (`persistent_workers`, on by default), and one more setting turns that off, so the table shows what
+persistence saves: the time of forking the workers and their first batches at every pass. After warm-up
 iterations it counts clips/s and the share of wall time spent in `next(batches)`. Two cross-checks: the model
 step alone on one batch held in memory (the bound if data were free), and `vidrun train` itself with the
 config's loader settings (`time` and `data_time` from the TextLoggerHook's `.log.json`, the first epoch left
 out as warm-up).
 
-    python benchmarks/train_throughput.py [--iters 60] [--warmup 5] [--repeats 3] [--runner-epochs 3] [--quick]
+    python benchmarks/train_throughput.py [--iters 60] [--warmup 5] [--repeats 3] [--runner-epochs 3]
+        [--configs TSM TSN] [--persistence-only] [--quick]
 """
 from __future__ import annotations
 
@@ -41,8 +43,8 @@ from machine import machine  # benchmarks/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"TSM": ROOT / "configs/demo/tsm_r18_demo.py", "TSN": ROOT / "configs/demo/tsn_r18_demo.py"}
-LOADERS = {"0 workers": (0, False), "1 worker": (1, False), "2 workers (config's)": (2, False),
-           "2 workers, persistent": (2, True)}  # label: (workers_per_gpu, persistent_workers)
+LOADERS = {"0 workers": (0, True), "1 worker": (1, True), "2 workers (config's)": (2, True),
+           "2 workers, not persistent": (2, False)}  # label: (workers_per_gpu, persistent_workers)
 
 
 def data_options(data_dir: Path, batch: int | None) -> dict:
@@ -53,12 +55,11 @@ def data_options(data_dir: Path, batch: int | None) -> dict:
     return options if batch is None else {**options, "data.videos_per_gpu": batch}
 
 
-def load_config(path: Path, data_dir: Path, batch: int | None, workers: int = 0, persistent: bool = False
+def load_config(path: Path, data_dir: Path, batch: int | None, workers: int = 0, persistent: bool = True
                 ) -> Config:
     cfg = Config.fromfile(path)
-    options = {**data_options(data_dir, batch), "data.workers_per_gpu": workers}
-    if persistent:  # passed to build_dataloader by dataloader_settings
-        options["data.train_dataloader"] = dict(persistent_workers=True)
+    # `data.persistent_workers` is passed to build_dataloader by dataloader_settings
+    options = {**data_options(data_dir, batch), "data.workers_per_gpu": workers, "data.persistent_workers": persistent}
     cfg.merge_from_dict(options)
     return cfg
 
@@ -135,18 +136,24 @@ def measure(data_dir: Path, args: argparse.Namespace) -> dict[tuple[str, str], l
     """Every setting `repeats` times; the settings take turns within a repeat, so that load elsewhere on the
     machine hits them alike."""
     results: dict[tuple[str, str], list[dict]] = {}
+    loaders = {label: setting for label, setting in LOADERS.items()
+               if not args.persistence_only or label.startswith("2 workers")}
     for repeat in range(args.repeats):
-        for name, path in CONFIGS.items():
-            for label, (workers, persistent) in LOADERS.items():
+        for name in args.configs:
+            path = CONFIGS[name]
+            for label, (workers, persistent) in loaders.items():
                 cfg = load_config(path, data_dir, args.batch, workers, persistent)
                 results.setdefault((name, label), []).append(progress(
                     repeat, name, label, train_loop(cfg, args.iters, args.warmup)))
+            if args.persistence_only:
+                continue
             label = "model step alone, batch in memory"
             cfg = load_config(path, data_dir, args.batch)
             results.setdefault((name, label), []).append(progress(
                 repeat, name, label, train_loop(cfg, args.iters, args.warmup, True)))
     if args.runner_epochs:
-        for name, path in CONFIGS.items():
+        for name in args.configs:
+            path = CONFIGS[name]
             work_dir = data_dir.parent / f"work_{name}"
             results[name, "`vidrun train`, 2 workers (log.json)"] = [
                 runner_check(path, data_dir, args.runner_epochs, work_dir, args.batch)]
@@ -164,7 +171,11 @@ def print_table(results: dict[tuple[str, str], list[dict]]) -> None:
         share = "—" if "in memory" in label else f"{median['share']:.1%}"
         wait = "—" if "in memory" in label else f"{median['wait_ms']:.1f}"
         print(f"| {name} | {label} | {median['rate']:.1f}{spread} | {median['iter_ms']:.0f} | {wait} | {share} |")
-    for name in CONFIGS:
+    for name in dict.fromkeys(name for name, _ in results):
+        kept, forked = (statistics.median(run["iter_ms"] for run in results[name, label])
+                        for label in ("2 workers (config's)", "2 workers, not persistent"))
+        print(f"{name}: persistent workers save {1 - kept / forked:.1%} of the time per iteration "
+              f"({forked:.0f} → {kept:.0f} ms), 2 workers")
         runner = results.get((name, "`vidrun train`, 2 workers (log.json)"))
         if runner:
             plain = statistics.median(run["rate"] for run in results[name, "2 workers (config's)"])
@@ -177,6 +188,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of every setting (medians reported)")
     parser.add_argument("--runner-epochs", type=int, default=3, help="epochs of the `vidrun train` check; 0: none")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--persistence-only", action="store_true",
+                        help="only 2 workers, persistent (the default) and not: what persistence saves")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 16 clips, batch 2, 1 iteration")
     args = parser.parse_args()
     if args.quick:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from vidrun.datasets import VideoDataset, build_dataloader, dataloader_settings
-from vidrun.datasets.worker_seed import worker_seed
+from vidrun.datasets.sample_seed import mix_seed
+from vidrun.datasets.samplers import EpochSampler
 
 AUGMENTING = [
     dict(type="PyAVInit"), dict(type="SampleFrames", clip_len=1, num_clips=3), dict(type="PyAVDecode"),
@@ -39,7 +40,7 @@ def test_batches_have_the_documented_shapes(dataset):
     assert [m["filename"].endswith(f"c{i}.mp4") for i, m in enumerate(batches[0]["img_metas"])] == [True] * 4
 
 
-def test_workers_are_seeded_from_the_seed_so_runs_repeat_and_epochs_differ(dataset):
+def test_samples_are_seeded_from_the_seed_so_runs_repeat_and_epochs_differ(dataset):
     def loader(seed):
         return build_dataloader(dataset, videos_per_gpu=3, workers_per_gpu=2, dist=False, shuffle=True, seed=seed)
 
@@ -50,11 +51,10 @@ def test_workers_are_seeded_from_the_seed_so_runs_repeat_and_epochs_differ(datas
     assert not all(torch.equal(a, b) for a, b in zip(first[0], other[0]))  # another seed differs
 
 
-def test_worker_seeds_differ_by_each_input():
-    base = worker_seed(0, 0, 0, 123)
-    assert len({base, worker_seed(1, 0, 0, 123), worker_seed(0, 1, 0, 123), worker_seed(0, 0, 1, 123),
-                worker_seed(0, 0, 0, 124)}) == 5
-    assert worker_seed(0, 0, 0, 123) == base
+def test_sample_seeds_differ_by_each_input():
+    base = mix_seed(0, 0, 0)
+    assert len({base, mix_seed(1, 0, 0), mix_seed(0, 1, 0), mix_seed(0, 0, 1), mix_seed(0, 0)}) == 5
+    assert mix_seed(0, 0, 0) == base and 0 <= base < 2**64
 
 
 def test_split_settings_merge_the_shared_and_per_split_values():
@@ -88,14 +88,24 @@ def test_a_bad_video_read_by_a_worker_keeps_its_type_and_names_the_file(dataset,
 
 
 def test_in_a_distributed_run_each_rank_reads_its_share(dataset, monkeypatch):
-    from torch.utils.data import DistributedSampler
-
     monkeypatch.setenv("WORLD_SIZE", "2")  # what torchrun sets; no process group is needed for the sampler
     shares = []
     for rank in (0, 1):
         monkeypatch.setenv("RANK", str(rank))
         loader = build_dataloader(dataset, videos_per_gpu=2, workers_per_gpu=0, dist=True, shuffle=True, seed=3)
-        assert isinstance(loader.sampler, DistributedSampler) and loader.batch_size == 2
+        assert isinstance(loader.sampler, EpochSampler) and loader.batch_size == 2
         loader.sampler.set_epoch(0)
-        shares.append(list(loader.sampler))
+        shares.append([index for _, index in loader.sampler])
     assert sorted(shares[0] + shares[1]) == list(range(6))  # disjoint halves covering the data set
+
+
+def test_workers_are_persistent_unless_the_config_says_otherwise(dataset):
+    def persistent(data, split="train"):
+        settings = dataloader_settings(data, split, dist=False, seed=0)
+        return build_dataloader(dataset, **settings).persistent_workers
+
+    assert persistent(dict(workers_per_gpu=2)) and persistent(dict(workers_per_gpu=1), "val")
+    assert not persistent(dict(workers_per_gpu=0))  # no worker to keep
+    assert not persistent(dict(workers_per_gpu=2, persistent_workers=False))
+    assert persistent(dict(workers_per_gpu=2, persistent_workers=False,
+                           train_dataloader=dict(persistent_workers=True)))

@@ -117,3 +117,20 @@ def test_resuming_changes_the_outcome_when_the_state_is_withheld(tmp_path, make_
     resumed = run(tmp_path / "b", EpochBasedRunner, make_model(seed=7), [make_loader(size=12)], workflow, 3,
                   quiet_logger, resume_from=tmp_path / "weights_only.pth")
     assert any(not torch.equal(straight[k], resumed[k]) for k in straight)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_resume_with_built_loaders_jumps_and_stays_exact(workers, tmp_path, make_model, make_loader, quiet_logger):
+    """`build_dataloader`'s loaders resume mid-epoch without re-reading a sample, and still bit for bit."""
+    from vidrun.datasets import build_dataloader
+
+    def loaders():
+        return [build_dataloader(make_loader(size=12).dataset, videos_per_gpu=4, workers_per_gpu=workers,
+                                 dist=False, seed=3)]
+
+    straight = run(tmp_path / "a", EpochBasedRunner, make_model(), loaders(), [("train", 1)], 3, quiet_logger)
+    run(tmp_path / "b", EpochBasedRunner, make_model(), loaders(), [("train", 1)], 3, quiet_logger, stop_at=5)
+    torch.manual_seed(1234)
+    resumed = run(tmp_path / "c", EpochBasedRunner, make_model(seed=7), loaders(), [("train", 1)], 3,
+                  quiet_logger, resume_from=tmp_path / "b" / "iter_5.pth")
+    assert_same_weights(straight, resumed)

@@ -56,3 +56,39 @@ def test_rng_round_trip():
     a = (random.random(), np.random.rand(), torch.rand(1).item())
     restore_rng(state)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
+
+
+class Counted(torch.utils.data.Dataset):
+    """Noise per read (an augmentation), counting the reads."""
+
+    def __init__(self):
+        self.reads = 0
+
+    def __len__(self):
+        return 20
+
+    def __getitem__(self, index):
+        self.reads += 1
+        return {"x": torch.rand(2) + index}
+
+
+def test_resume_of_a_built_loader_jumps_to_its_position_without_reading_the_skipped_samples():
+    from vidrun.datasets import build_dataloader
+
+    def cursor():
+        return LoaderCursor(build_dataloader(Counted(), videos_per_gpu=3, workers_per_gpu=0, dist=False, seed=2))
+
+    straight = cursor()
+    list(straight.one_pass())
+    first = [straight.next_batch() for _ in range(5)]  # epoch 2, batch 5 of 7
+    state = straight.state_dict()
+    rest = list(straight.one_pass())
+
+    resumed = cursor()
+    resumed.load_state_dict(state)
+    batches = list(resumed.one_pass())
+    assert resumed.loader.dataset.reads == 20 - 15  # only the unread samples
+    assert len(batches) == len(rest) == 2 and all(torch.equal(a["x"], b["x"]) for a, b in zip(batches, rest))
+    assert len(first) == 5 and resumed.passes == 2 and len(resumed) == 7
+    again = [resumed.next_batch() for _ in range(7)]  # the next pass is whole again
+    assert len(again) == 7 and resumed.loader.dataset.reads == 5 + 20

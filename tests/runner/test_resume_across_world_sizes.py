@@ -65,3 +65,20 @@ def test_another_batch_size_on_the_same_world_size_is_recounted_too(tmp_path, ma
     assert seen[0] == (1, 12 + 4, 4) and len(seen) == 12 - 4
     warning = next(line for line in quiet_logger.lines if "resuming:" in line)
     assert "world size" not in warning and "went from 4 to 2 videos" in warning
+
+
+def test_with_built_loaders_the_warning_says_the_order_stays(tmp_path, make_model, make_loader, quiet_logger,
+                                                             monkeypatch):
+    from vidrun.datasets import build_dataloader
+
+    dataset = make_loader(size=24).dataset
+    monkeypatch.setenv("WORLD_SIZE", "2")  # rank 0 of 2 (the sampler reads these; no process group needed)
+    monkeypatch.setenv("RANK", "0")
+    two = build_dataloader(dataset, videos_per_gpu=3, workers_per_gpu=0, dist=True, seed=0)
+    run(make_model(), tmp_path / "two", two, 2, quiet_logger, ckpt_interval=6)
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    one = build_dataloader(dataset, videos_per_gpu=6, workers_per_gpu=0, dist=False, seed=0)
+    seen = run(make_model(), tmp_path / "one", one, 1, quiet_logger, resume_from=tmp_path / "two" / "iter_6.pth")
+    assert seen[0] == (1, 4 + 2, 2) and len(seen) == 2
+    warning = next(line for line in quiet_logger.lines if "world size" in line)
+    assert "saved with world size 2 and this run has 1 (each epoch's order and augmentations stay" in warning

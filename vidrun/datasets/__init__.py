@@ -10,6 +10,8 @@ from vidrun.datasets.pipelines import *  # noqa: F401,F403 - every built-in tran
 from vidrun.datasets.pipelines import __all__ as _pipeline_names
 from vidrun.datasets.rawframe_dataset import RawframeDataset
 from vidrun.datasets.registries import BLENDINGS, DATASETS, PIPELINES
+from vidrun.datasets.sample_seed import SeededSamples
+from vidrun.datasets.samplers import EpochSampler
 from vidrun.datasets.video_dataset import VideoDataset
 from vidrun.datasets.wrappers import RepeatDataset
 
@@ -17,4 +19,5 @@ __all__ = [
     "BaseDataset", "DATASETS", "PIPELINES", "RawframeDataset", "RepeatDataset", "VideoDataset",
     "BLENDINGS", "BaseMiniBatchBlending", "CutmixBlending", "MixupBlending",
     "build_dataloader", "build_dataset", "collate", "dataloader_settings", *_pipeline_names,
+    "EpochSampler", "SeededSamples",
 ]

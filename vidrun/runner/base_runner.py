@@ -250,7 +250,11 @@ class BaseRunner(RunnerHooks):
             self._iter = self._epoch * len(train_cursor) + train_cursor.state_dict()["position"]
         now = train_cursor.global_batch
         changes = []
-        if saved_world_size != self.world_size:
+        if saved_world_size != self.world_size and hasattr(getattr(train_cursor.loader, "sampler", None),
+                                                           "start_at"):  # build_dataloader's EpochSampler
+            changes.append(f"it was saved with world size {saved_world_size} and this run has {self.world_size} "
+                           f"(each epoch's order and augmentations stay the same)")
+        elif saved_world_size != self.world_size:
             changes.append(f"it was saved with world size {saved_world_size} and this run has {self.world_size}, "
                            f"so the data order from here on differs from the saved run's (each epoch's samples "
                            f"are dealt to the processes differently)")

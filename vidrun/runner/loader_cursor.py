@@ -10,11 +10,13 @@ from vidrun.runner.rng import capture_rng, restore_rng
 class LoaderCursor:
     """A data loader read pass by pass, remembering what recreates the current position.
 
-    A pass's order (shuffling, worker seeds) is drawn from the global random generators when its iterator is
-    created, so the cursor records their state at that moment. To resume at batch `k` of a pass it restores
-    that state, creates the iterator again and replays `k` batches: the same samples with the same
-    augmentations, at the cost of loading them (no model step runs). The replay leaves the random generators
-    as it found them.
+    To resume at batch `k` of a pass, a loader whose sampler can start anywhere (`start_at`, as
+    `build_dataloader`'s `EpochSampler`: its order and every sample's random state come from the seed, the
+    epoch and the index alone) starts the pass at sample `k · batch_size`: nothing before it is read again.
+    Any other loader's order (shuffling, worker seeds) is drawn from the global random generators when its
+    iterator is created, so the cursor records their state at that moment, restores it, creates the iterator
+    again and replays `k` batches: the same samples with the same augmentations, at the cost of loading them
+    (no model step runs). Either way the random generators are left as they were found.
     """
 
     def __init__(self, loader: Any):
@@ -41,19 +43,20 @@ class LoaderCursor:
         sampler = getattr(self.loader, "sampler", None)
         if hasattr(sampler, "set_epoch"):
             sampler.set_epoch(self.passes)
-        if self._pending is None:
-            self._pass_rng = capture_rng()
-            self._iterator = iter(self.loader)
-            self.position = 0
-            return
         state, self._pending = self._pending, None
+        self.position = 0 if state is None else state["position"]
+        if state is None or hasattr(sampler, "start_at"):
+            self._pass_rng = capture_rng() if state is None else state["pass_rng"]
+            if self.position:
+                sampler.start_at(min(self.position * self.loader.batch_size, len(sampler)))
+            self._iterator = iter(self.loader)
+            return
         now = capture_rng()
         self._pass_rng = state["pass_rng"]
         restore_rng(self._pass_rng)
         self._iterator = iter(self.loader)
-        for _ in range(state["position"]):
+        for _ in range(self.position):
             next(self._iterator)
-        self.position = state["position"]
         restore_rng(now)
 
     def next_batch(self) -> Any:
@@ -104,8 +107,10 @@ def rescale_position(state: dict, saved_batch: int | None, cursor: LoaderCursor)
 
     Between two runs of several processes, whose `DistributedSampler`s deal one permutation (from the seed and
     the epoch) to the processes in turn, the samples read together are a prefix of it: the resumed pass skips
-    none of the unread samples and reads fewer than one global batch again. A single-process loader shuffles
-    in another order, so to or from one process only the fraction of the pass carries over."""
+    none of the unread samples and reads fewer than one global batch again. `build_dataloader`'s sampler deals
+    the same order to one process as to several, so this holds to and from one process too; with other
+    loaders (a single-process `DataLoader` shuffles in another order) only the fraction of the pass carries
+    over."""
     batch = cursor.global_batch
     if saved_batch is None or batch is None or saved_batch == batch or not state.get("position"):
         return state
