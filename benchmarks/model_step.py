@@ -13,7 +13,7 @@ seed it gives vidrun's loss. Each cell is the median over repeats of the mean pe
 (compiling happens in the warm-up), in wall and in CPU time of the process (`time.process_time`, all threads):
 on a shared machine CPU time is what other load changes least.
 
-    python benchmarks/model_step.py [--iters 10] [--warmup 3] [--repeats 5] [--threads 1] [--quick]
+    python benchmarks/model_step.py [--iters 6] [--warmup 2] [--repeats 3] [--slow-iters 1] [--threads 1] [--quick]
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ NETS = {  # name: (config, input shape [N, views, C, (T,) H, W], plain restateme
 SETTINGS = {"plain PyTorch": None, "vidrun default": {}, "channels_last": {"channels_last": True},
             "compile": {"compile": True}, "bf16 autocast (fp16)": {"fp16": {"loss_scale": 512.0}},
             "SGD foreach": {"optimizer.foreach": True}}
+SLOW = ("bf16 autocast (fp16)",)  # 10-25x slower without bf16 hardware: `--slow-iters` steps after 1 warm-up one
 
 
 class StepClock(Hook):
@@ -144,7 +145,8 @@ def measure(net: str, args, quiet: logging.Logger) -> dict[str, list[tuple[float
     names = list(settings)
     for repeat in range(args.repeats):
         for name in names[repeat % len(names):] + names[:repeat % len(names)]:
-            results[name].append(settings[name].run(args.iters, args.warmup))
+            iters, warmup = (args.slow_iters, 1) if name in SLOW else (args.iters, args.warmup)
+            results[name].append(settings[name].run(iters, warmup))
             wall, cpu = results[name][-1]
             print(f"{time.strftime('%H:%M:%S')} {net} repeat {repeat + 1} {name}: {wall * 1e3:.0f} ms wall, "
                   f"{cpu * 1e3:.0f} ms CPU; load {os.getloadavg()[0]:.2f}", flush=True)
@@ -165,15 +167,16 @@ def print_table(net: str, results: dict[str, list[tuple[float, float]]]) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=10, help="timed steps per setting and repeat")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (compiling happens here)")
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of every setting (medians reported)")
+    parser.add_argument("--slow-iters", type=int, default=1, help=f"timed steps of {', '.join(SLOW)}")
+    parser.add_argument("--iters", type=int, default=6, help="timed steps per setting and repeat")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (compiling happens here)")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of every setting (medians reported)")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     parser.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS))
     parser.add_argument("--quick", action="store_true", help="a smoke run: batch 1, 1 step, no compile")
     args = parser.parse_args()
     if args.quick:
-        args.iters, args.warmup, args.repeats = 1, 1, 1
+        args.iters, args.warmup, args.repeats, args.slow_iters = 1, 1, 1, 1
     torch.set_num_threads(args.threads)
     quiet = logging.getLogger("model_step")
     quiet.addHandler(logging.NullHandler())
@@ -182,7 +185,8 @@ def main() -> None:
           f"torch {torch.__version__}, {args.threads} thread(s); load average {os.getloadavg()[0]:.2f}")
     for net in args.nets:
         print_table(net, measure(net, args, quiet))
-    print(f"\n{args.iters} timed steps after {args.warmup} warm-up ones, median of {args.repeats} repeats; "
+    print(f"\n{args.iters} timed steps after {args.warmup} warm-up ones ({args.slow_iters} after 1 for "
+          f"{', '.join(SLOW)}), median of {args.repeats} repeats; "
           f"load average {os.getloadavg()[0]:.2f} after the run")
 
 
