@@ -46,7 +46,8 @@ NETS = {  # name: (config, input shape [N, views, C, (T,) H, W], plain restateme
 SETTINGS = {"plain PyTorch": None, "vidrun default": {}, "channels_last": {"channels_last": True},
             "compile": {"compile": True}, "bf16 autocast (fp16)": {"fp16": {"loss_scale": 512.0}},
             "SGD foreach": {"optimizer.foreach": True}}
-SLOW = ("bf16 autocast (fp16)",)  # 10-25x slower without bf16 hardware: `--slow-iters` steps after 1 warm-up one
+# 10-30x slower without bf16 hardware: only in the first repeat, `--slow-iters` steps after 1 warm-up one
+SLOW = ("bf16 autocast (fp16)",)
 
 
 class StepClock(Hook):
@@ -132,19 +133,22 @@ def check_same_network(setting: Setting) -> float:
     torch.manual_seed(1)
     theirs = torch.nn.functional.cross_entropy(setting.plain(setting.batch["imgs"]), setting.batch["label"].view(-1))
     setting.model.load_state_dict(setting.plain.state_dict())  # undo the BN statistics' update of the forward
-    return abs(float(ours) - float(theirs))
+    return abs(float(ours.detach()) - float(theirs.detach()))
 
 
 def measure(net: str, args, quiet: logging.Logger) -> dict[str, list[tuple[float, float]]]:
     shape = NETS[net][1] if not args.quick else (1,) + NETS[net][1][1:]
-    settings = {name: Setting(net, options, shape, quiet) for name, options in SETTINGS.items()
-                if not (args.quick and name == "compile")}
+    chosen = [name for name in args.settings if not (args.quick and name == "compile")]
+    settings = {name: Setting(net, SETTINGS[name], shape, quiet) for name in dict.fromkeys(
+        ["plain PyTorch", "vidrun default", *chosen])}
     print(f"{net}: vidrun and the plain restatement give the same loss (|difference| "
           f"{check_same_network(settings['plain PyTorch']):.2e}) for the same weights and batch", flush=True)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in settings}
     names = list(settings)
     for repeat in range(args.repeats):
         for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+            if name in SLOW and repeat:
+                continue
             iters, warmup = (args.slow_iters, 1) if name in SLOW else (args.iters, args.warmup)
             results[name].append(settings[name].run(iters, warmup))
             wall, cpu = results[name][-1]
@@ -173,6 +177,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="repeats of every setting (medians reported)")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     parser.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS))
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS),
+                        help="the settings to time besides plain PyTorch and vidrun's default")
     parser.add_argument("--quick", action="store_true", help="a smoke run: batch 1, 1 step, no compile")
     args = parser.parse_args()
     if args.quick:
