@@ -15,6 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("decode.py", ["--quick", "--transforms", "only"], "outputs equal in 3 of 3"),
     ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"], "ratio"),
     ("train_throughput.py", ["--quick"], "ratio"),
+    ("model_step.py", ["--quick"], "ratio vidrun default / plain PyTorch"),
     ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),
 ])
 def test_benchmark_runs(script, args, expected, tmp_path):

@@ -53,10 +53,11 @@ class Losses(Hook):
         self.values.append(runner.outputs["log_vars"]["loss"])
 
 
-def train(work_dir, kind, epochs=1, resume_from=None, **options):
+def train(work_dir, kind, epochs=1, resume_from=None, dropout=0.5, **options):
     """Train the tiny `kind` model for `epochs` epochs of 4 iterations, checkpointing every iteration; return
     (the model, the losses of every iteration run). A small lr keeps the runs from amplifying rounding."""
     model_cfg, shape = MODELS[kind]
+    model_cfg = dict(model_cfg, cls_head=dict(model_cfg["cls_head"], dropout_ratio=dropout))
     losses = Losses()
     cfg = Config(dict(
         model=model_cfg, data=dict(videos_per_gpu=2, workers_per_gpu=0),
@@ -92,18 +93,20 @@ def test_channels_last_same_losses_and_exact_resume(kind, tmp_path):
     assert_same_weights(resumed, model)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # compiling takes 1-5 minutes on 2 CPU cores
 def test_compile_same_losses_exact_resume_and_plain_keys(tmp_path, caplog):
+    """Without dropout: compiled dropout draws its masks from Inductor's own generator, so with dropout the
+    losses differ from the eager run's by more than rounding (documented)."""
     caplog.set_level(logging.INFO, logger="test_speed_settings")
-    _, default = train(tmp_path / "default", "2d")
-    model, compiled = train(tmp_path / "straight", "2d", compile=True)
+    _, default = train(tmp_path / "default", "2d", dropout=0)
+    model, compiled = train(tmp_path / "straight", "2d", dropout=0, compile=True)
     print("compile", [abs(a - b) for a, b in zip(compiled, default)])
     assert compiled == pytest.approx(default, rel=LOSS_TOLERANCE["rtol"], abs=LOSS_TOLERANCE["atol"])
     assert [r for r in caplog.messages if r.startswith("compile: the first iteration took")]
     keys = read_checkpoint(str(tmp_path / "straight/iter_2.pth"))["state_dict"].keys()
-    assert keys == build_model(MODELS["2d"][0]).state_dict().keys()  # no `_orig_mod.` prefix
+    assert list(keys) == list(build_model(MODELS["2d"][0]).state_dict())  # no `_orig_mod.` prefix
     resumed, rest = train(tmp_path / "resumed", "2d", resume_from=str(tmp_path / "straight/iter_2.pth"),
-                          compile=True)
+                          dropout=0, compile=True)
     assert rest == compiled[2:]
     assert_same_weights(resumed, model)
 
