@@ -6,8 +6,9 @@ For each network the script times, interleaved (every repeat runs each setting o
   zero_grad, forward, `F.cross_entropy`, backward, `clip_grad_norm_`, `SGD.step`, `loss.item()`;
 - `vidrun default`: the real runner — `EpochBasedRunner` with the config's default hooks (lr schedule,
   `OptimizerHook` with the config's clipping, `IterTimerHook`, `TextLoggerHook`), fed the same batch;
-- the opt-in settings on that runner: `channels_last=True`, `compile=True`, `fp16=dict(loss_scale=512.)`
-  (bf16 autocast on the CPU) and `optimizer.foreach=True`.
+- the opt-in settings on that runner: `channels_last=True`, `compile=dict(dynamic=False)`, `fp16=dict(loss_scale=512.)`
+  (bf16 autocast on the CPU) and `optimizer.foreach=True`. (`dynamic=False`: with `compile=True`, shapes made
+  dynamic after a recompile made Inductor fail on I3D-R50 in torch 2.13.)
 Before timing it checks that the restatement is the same network: with the same weights, batch and dropout
 seed it gives vidrun's loss. Each cell is the median over repeats of the mean per step after `--warmup` steps
 (compiling happens in the warm-up), in wall and in CPU time of the process (`time.process_time`, all threads):
@@ -44,7 +45,7 @@ NETS = {  # name: (config, input shape [N, views, C, (T,) H, W], plain restateme
                 lambda cfg: i3d_r50(400)),
 }
 SETTINGS = {"plain PyTorch": None, "vidrun default": {}, "channels_last": {"channels_last": True},
-            "compile": {"compile": True}, "bf16 autocast (fp16)": {"fp16": {"loss_scale": 512.0}},
+            "compile": {"compile": {"dynamic": False}}, "bf16 autocast (fp16)": {"fp16": {"loss_scale": 512.0}},
             "SGD foreach": {"optimizer.foreach": True}}
 # 10-30x slower without bf16 hardware: only in the first repeat, `--slow-iters` steps after 1 warm-up one
 SLOW = ("bf16 autocast (fp16)",)
