@@ -59,9 +59,10 @@ def _model_and_optimizer(model: nn.Module, cfg, distributed: bool,
     with `sync_bn` applied and the DDP wrapper put around it once the optimizer is built (on the model itself,
     so `paramwise_cfg` sees its own parameter names). The opt-in `channels_last` and `compile` settings are
     applied to the model before the optimizer sees it (`apply_speed_settings`)."""
-    model = apply_speed_settings(model.to(training_device()), cfg, logger)
+    model = model.to(training_device())
     if distributed and cfg.get("sync_bn", False):
         model = convert_sync_batchnorm(model, logger)
+    model = apply_speed_settings(model, cfg, logger)  # after sync_bn, which replaces modules
     optimizer = build_optimizer(model, cfg.optimizer)
     if distributed:
         model = DistributedDataParallelWrapper(model, find_unused_parameters=cfg.get("find_unused_parameters", False))
