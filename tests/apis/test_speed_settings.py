@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset
 
 from vidrun.apis import train_model
-from vidrun.apis.speed_settings import apply_channels_last, compile_options
+from vidrun.apis.speed_settings import apply_channels_last, apply_compile, compile_options
 from vidrun.config import Config, ConfigError
 from vidrun.models import build_model
 from vidrun.runner import Hook
@@ -133,3 +133,8 @@ def test_config_checks():
         Config().merge_from_dict({"compile": "max-autotune"})
     with pytest.raises(ConfigError, match="did you mean 'channels_last'"):
         Config().merge_from_dict({"channel_last": True})
+
+
+def test_unknown_compile_argument_is_a_config_error():
+    with pytest.raises(ConfigError, match="compile: .*torch.compile's arguments"):
+        apply_compile(build_model(MODELS["2d"][0]), {"modes": "max-autotune"})
