@@ -16,6 +16,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("runner_overhead.py", ["--epochs", "2", "--repeats", "1"], "ratio"),
     ("train_throughput.py", ["--quick"], "ratio"),
     ("mid_epoch_resume.py", ["--quick"], "ratio"),
+    ("model_step.py", ["--quick"], "ratio vidrun default / plain PyTorch"),
     ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),
     ("zoo_step.py", ["--repeats", "1", "--batch", "1", "--size", "32"], "ratio"),
 ])

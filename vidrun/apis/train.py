@@ -9,6 +9,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.utils.data import Dataset
 
+from vidrun.apis.speed_settings import CompileTimeHook, apply_speed_settings, compile_options
 from vidrun.datasets import build_dataloader, build_dataset, dataloader_settings
 from vidrun.runner import DistEvalHook, EvalHook, build_optimizer, build_runner
 from vidrun.runner.builder import runner_config
@@ -66,10 +67,12 @@ def _model_and_optimizer(model: nn.Module, cfg, distributed: bool,
                          logger: logging.Logger) -> tuple[nn.Module, Optimizer]:
     """`model` on this process's device (`cuda:LOCAL_RANK`, else the CPU) and its optimizer; distributed,
     with `sync_bn` applied and the DDP wrapper put around it once the optimizer is built (on the model itself,
-    so `paramwise_cfg` sees its own parameter names)."""
+    so `paramwise_cfg` sees its own parameter names). The opt-in `channels_last` and `compile` settings are
+    applied to the model before the optimizer sees it (`apply_speed_settings`)."""
     model = model.to(training_device())
     if distributed and cfg.get("sync_bn", False):
         model = convert_sync_batchnorm(model, logger)
+    model = apply_speed_settings(model, cfg, logger)  # after sync_bn, which replaces modules
     optimizer = build_optimizer(model, cfg.optimizer)
     if distributed:
         model = DistributedDataParallelWrapper(model, find_unused_parameters=cfg.get("find_unused_parameters", False))
@@ -107,6 +110,8 @@ def train_model(model: nn.Module, datasets: Dataset | Sequence[Dataset], cfg, di
                                    custom_hooks_config=cfg.get("custom_hooks"))
     if validate:
         runner.register_hook(_evaluation_hook(cfg, distributed), priority="LOW")
+    if compile_options(cfg.get("compile")) is not None:  # LOWEST: its iteration ends after the step
+        runner.register_hook(CompileTimeHook(), priority="LOWEST")
     preemption = _preemption_hook(cfg)
     if preemption is not None:  # LOWEST: a stop comes after the evaluation and checkpoint of its iteration
         runner.register_hook(preemption, priority="LOWEST")

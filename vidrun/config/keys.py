@@ -25,6 +25,7 @@ KNOWN_KEYS = (
     "find_unused_parameters", "sync_bn", "opencv_num_threads", "mp_start_method", "train_cfg", "test_cfg",
     "gpu_ids", "module_hooks", "precise_bn", "omnisource", "multigrid", "output_config", "eval_config",
     "preemption",
+    "channels_last", "compile",  # vidrun's opt-in speed settings (docs/extra-settings.md)
 )
 NEAR_MISS_CUTOFF = 0.85
 CUSTOM_IMPORTS_KEYS = ("imports", "allow_failed_imports")
@@ -62,6 +63,10 @@ def _value_problems(name: str, value: Any) -> list[tuple[str, str]]:
         return [(name, f"must be a positive int, got {value!r}")]
     if name == "seed" and value is not None and not _is_int(value):
         return [(name, f"must be an int (or None), got {value!r}")]
+    if name == "channels_last" and not isinstance(value, bool):
+        return [(name, f"must be True or False, got {value!r}")]
+    if name == "compile" and not (value is None or isinstance(value, (bool, dict))):
+        return [(name, f"must be True, False, None or a dict of torch.compile arguments, got {value!r}")]
     checker = {"workflow": _workflow, "custom_hooks": _custom_hooks, "custom_imports": custom_imports_problems,
                "preemption": _preemption}
     return checker[name](value) if name in checker else []
