@@ -34,6 +34,7 @@ from machine import machine
 from vidrun import Config
 from vidrun.apis.speed_settings import apply_speed_settings
 from vidrun.models import build_model
+from vidrun.models.legacy_keys import legacy_name
 from vidrun.runner import build_optimizer, build_runner
 from vidrun.runner.default_hooks import with_fp16
 from vidrun.runner.hooks.hook import Hook
@@ -92,7 +93,8 @@ class Setting:
         self.plain = None
         if options is None:
             self.plain = make_plain(self.cfg)
-            self.plain.load_state_dict(self.model.state_dict())
+            # the plain nets name layers as torchvision does: vidrun's earlier names (vidrun.models.legacy_keys)
+            self.plain.load_state_dict({legacy_name(k): v for k, v in self.model.state_dict().items()})
         else:
             apply_speed_settings(self.model, self.cfg, quiet)
         self.quiet = quiet

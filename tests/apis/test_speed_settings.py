@@ -82,7 +82,7 @@ def assert_same_weights(a, b):
 def test_channels_last_same_losses_and_exact_resume(kind, tmp_path):
     _, default = train(tmp_path / "default", kind)
     model, fast = train(tmp_path / "straight", kind, channels_last=True)
-    conv = model.backbone.conv1
+    conv = model.backbone.conv1.conv  # the stem ConvModule's convolution
     fmt = torch.channels_last if kind == "2d" else torch.channels_last_3d
     assert conv.weight.is_contiguous(memory_format=fmt) and not conv.weight.is_contiguous()
     print("channels_last", kind, [abs(a - b) for a, b in zip(fast, default)])

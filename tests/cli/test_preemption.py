@@ -175,8 +175,8 @@ def test_a_signal_before_the_evaluation_stops_once_it_is_done(workspace, uninter
     # LOW, registered before the EvalHook (also LOW): the signal arrives just before epoch 1 is evaluated
     work_dir = preempt_and_resume(workspace, "during_eval", expected_iter=4, priority="LOW", at_iter=4,
                                   at_epoch_end=True)
-    log = next(work_dir.glob("*.log.json")).read_text()
-    assert '"mode": "val", "epoch": 1' in log.replace("\n", " ")
+    first_run = sorted(work_dir.glob("*.log.json"))[0]  # <timestamp>.log.json: the run that was signalled
+    assert '"mode": "val", "epoch": 1' in first_run.read_text().replace("\n", " ")
     assert_same_weights(work_dir / "epoch_3.pth", uninterrupted / "epoch_3.pth")
 
 
