@@ -1,6 +1,7 @@
 """Progress bars are drawn on a terminal by rank 0 only."""
 import io
 import os
+import select
 
 import pytest
 
@@ -22,6 +23,20 @@ def rank(monkeypatch):
     return set_rank
 
 
+def read_all(fd: int) -> str:
+    """Everything written to the pty so far: one read may return only the first of tqdm's writes."""
+    chunks = []
+    while select.select([fd], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
 def test_a_bar_is_drawn_on_a_terminal(rank):
     master, slave = os.openpty()
     with os.fdopen(slave, "w") as terminal:
@@ -29,7 +44,7 @@ def test_a_bar_is_drawn_on_a_terminal(rank):
         with progress_bar(3, "test", "video", terminal) as bar:
             bar.update(2)
             bar.refresh()  # tqdm redraws at most every 0.1 s by itself
-    drawn = os.read(master, 4096).decode()
+    drawn = read_all(master)
     os.close(master)
     assert "test:" in drawn and "2/3" in drawn and drawn.endswith("\r")  # erased when done
 
