@@ -12,8 +12,6 @@ import traceback
 import types
 from dataclasses import dataclass, field
 
-import yaml
-
 from vidrun.config.errors import ConfigError
 from vidrun.config.locations import python_key_lines, yaml_key_lines
 from vidrun.config.references import protect_python_references
@@ -90,6 +88,8 @@ def parse_json(text: str, filename: str) -> Parsed:
 
 def parse_yaml(text: str, filename: str) -> Parsed:
     """The mapping in a YAML file (safe loading), with the line of every key from the same node tree."""
+    import yaml  # only here: PyYAML is 25 ms that Python configs never need
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

@@ -11,8 +11,6 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
-
 
 def child_items(value: Any) -> Iterator[tuple[Any, Any]]:
     """The (key, child) pairs of a dict, or (index, element) pairs of a plain list or tuple; nothing otherwise."""
@@ -110,6 +108,8 @@ def _literal_children(node: ast.expr) -> list[tuple[Any, ast.expr, int]]:
 # -- YAML ---------------------------------------------------------------------------------------------------------
 def yaml_key_lines(node: yaml.Node | None) -> dict[str, int]:
     """Key path → 1-based line for every mapping key and sequence element under a composed YAML node."""
+    import yaml  # PyYAML is imported by the YAML parser that calls this
+
     lines: dict[str, int] = {}
     stack = [("", node)]
     while stack:

@@ -15,8 +15,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from vidrun.config.errors import ConfigError
 from vidrun.config.locations import join
 
@@ -122,6 +120,8 @@ def format_as(data: Mapping, file_format: str) -> str:
     written as lists there (and load back as lists). `ConfigError` for values the format cannot hold."""
     if file_format == "py":
         return format_python(data)
+    import yaml  # only here: PyYAML is 25 ms that Python configs never need
+
     plain = _with_lists(data)
     try:
         if file_format == "json":

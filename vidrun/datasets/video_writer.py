@@ -5,8 +5,11 @@ from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
+
+from vidrun.utils.lazy_module import lazy_module
+
+av = lazy_module("av")  # imported at the first read or write (about 0.1 s)
 
 # Pixel formats that each codec accepts and that keep colours reasonably; others can be passed explicitly.
 DEFAULT_PIX_FMT = {"libx264": "yuv420p", "libx264rgb": "rgb24", "mpeg4": "yuv420p", "mjpeg": "yuvj420p",

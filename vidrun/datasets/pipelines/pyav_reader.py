@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import av
 import numpy as np
 
 from vidrun.datasets.pipelines.decoded import in_request_order
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.pipelines.video_index import VIDEO_INDEXES, VideoIndex, demuxed_packets
+from vidrun.utils.lazy_module import lazy_module
+
+av = lazy_module("av")  # imported at the first read or write (about 0.1 s)
 
 # Seek to the key frame before a requested frame only when more than this many frames lie before that key frame:
 # a seek flushes the decoder, which costs about as much as decoding a few frames (measured with

@@ -5,11 +5,14 @@ import os
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError  # the package alone: a few ms
 
 from vidrun.datasets.pipelines.decoded import frame_indices, store_frames
 from vidrun.datasets.pipelines.errors import VideoReadError
 from vidrun.datasets.registries import PIPELINES
+from vidrun.utils.lazy_module import lazy_module
+
+Image = lazy_module("PIL.Image")  # imported at the first frame read (about 0.1 s)
 
 
 def read_image(path: str, frame: int) -> np.ndarray:

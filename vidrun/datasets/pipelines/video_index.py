@@ -19,10 +19,12 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import av
 import numpy as np
 
 from vidrun.datasets.pipelines.errors import VideoReadError
+from vidrun.utils.lazy_module import lazy_module
+
+av = lazy_module("av")  # imported at the first read or write (about 0.1 s)
 
 CACHE_SIZE = 8192  # a few kB per entry
 

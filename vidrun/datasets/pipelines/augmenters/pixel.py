@@ -6,10 +6,15 @@ read image statistics (contrast, autocontrast, equalize) read each frame's own, 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageOps
 
 from vidrun.datasets.pipelines.augmenters.base import Augmenter
 from vidrun.datasets.pipelines.augmenters.params import continuous, discrete, probability, refuse_unless
+from vidrun.utils.lazy_module import lazy_module
+
+# Pillow is imported when an augmenter first runs (about 0.1 s that most runs never need)
+Image = lazy_module("PIL.Image")
+ImageEnhance = lazy_module("PIL.ImageEnhance")
+ImageOps = lazy_module("PIL.ImageOps")
 
 
 class Posterize(Augmenter):
