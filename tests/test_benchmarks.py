@@ -19,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("model_step.py", ["--quick"], "ratio vidrun default / plain PyTorch"),
     ("logger_overhead.py", ["--iters", "10", "--warmup", "10", "--repeats", "1", "--intervals", "10"], "target"),
     ("zoo_step.py", ["--repeats", "1", "--batch", "1", "--size", "32"], "ratio"),
+    ("startup.py", ["--repeats", "1", "--no-train"], "import vidrun.apis beyond torch (cached)"),
 ])
 def test_benchmark_runs(script, args, expected, tmp_path):
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
