@@ -47,7 +47,9 @@ data = dict(
     val=dict(type='VideoDataset', ann_file='data/demo/val.txt', data_prefix=data_root, pipeline=val_pipeline),
     test=dict(type='VideoDataset', ann_file='data/demo/val.txt', data_prefix=data_root, pipeline=val_pipeline))
 
-optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4)
+# lr 0.01: with 0.02 the run learned the direction of motion with some random draws (95-98 % top-1) and not with
+# others (57-62 %, the shapes alone); 0.01 reached 98-100 % with seeds 0, 1 and 2 (2026-12-06).
+optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)
 optimizer_config = dict(grad_clip=dict(max_norm=20, norm_type=2))
 lr_config = dict(policy='CosineAnnealing', min_lr=0, warmup='linear', warmup_iters=30, warmup_ratio=0.1)
 runner = dict(type='EpochBasedRunner', max_epochs=12)

@@ -2,6 +2,7 @@
 import hashlib
 import io
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from vidrun.datasets import RawframeDataset, VideoDataset
 from vidrun.datasets.demo_clips import CLASSES, DIRECTIONS, SHAPES, ClipSpec, label_of, render_clip
 from vidrun.datasets.demo_data import demo_data_exists, make_demo_data
 
+REPO = Path(__file__).resolve().parents[2]
 READ_ALL = [dict(type="PyAVInit"), dict(type="SampleFrames", clip_len=16, num_clips=1, test_mode=True),
             dict(type="PyAVDecode")]
 
@@ -55,6 +57,31 @@ def test_clips_decode_and_move_in_their_labelled_direction(demo):
         moved = xs[-1] - xs[0]
         assert moved > 15 if direction == "right" else moved < -15
 
+
+
+def test_the_demo_configs_training_batches_keep_their_labelled_direction(demo):
+    """What the demo trains on, as its loader gives it (seeded workers, random crops, flips that swap the
+    left/right labels, normalisation): every clip still moves the way its label says, in both directions."""
+    from vidrun.config import Config
+    from vidrun.datasets import build_dataloader, build_dataset
+
+    cfg = Config.fromfile(str(REPO / "configs" / "demo" / "tsm_r18_demo.py"))
+    train = dict(cfg.data.train, ann_file=str(demo / "train.txt"), data_prefix=str(demo / "videos"))
+    loader = build_dataloader(build_dataset(train), videos_per_gpu=4, workers_per_gpu=2, dist=False, seed=0)
+    mean, std = cfg.img_norm_cfg["mean"][0], cfg.img_norm_cfg["std"][0]
+    seen = {"left": 0, "right": 0}
+    for epoch in range(2):
+        loader.sampler.set_epoch(epoch)
+        for batch in loader:
+            clips = batch["imgs"].numpy() * std + mean  # [N, segments, 3, 56, 56], the same value in each channel
+            for clip, label in zip(clips, batch["label"].view(-1).tolist()):
+                bright = clip.min(axis=1) > 140
+                xs = np.array([np.nonzero(frame)[1].mean() for frame in bright])
+                slope = np.polyfit(np.arange(len(xs)), xs, 1)[0]
+                direction = DIRECTIONS[label % len(DIRECTIONS)]
+                assert slope > 0.5 if direction == "right" else slope < -0.5, (epoch, label, xs)
+                seen[direction] += 1
+    assert sum(seen.values()) == 24 and min(seen.values()) > 0  # 12 clips, 2 epochs
 
 def test_rawframes_hold_the_same_clips(demo):
     frames = RawframeDataset(str(demo / "train_rawframes.txt"),
