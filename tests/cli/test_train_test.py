@@ -1,9 +1,11 @@
 """`vidrun train` and `vidrun test` end to end on a small generated set, in a temporary working directory."""
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vidrun.cli.main import main
@@ -70,6 +72,13 @@ def test_train_then_test_reproduces_the_logged_accuracy(workspace, capsys):
     assert f"top1_acc             {best['top1_acc']:.4f}" in out
     scores = json.loads((workspace / "scores.json").read_text())
     assert len(scores) == 6 and len(scores[0]["scores"]) == 6 and scores[0]["filename"].endswith("val_0000.mp4")
+    # a .pkl file holds what MMAction2's tools/test.py --out writes there: a list of float32 arrays
+    assert run(["test", "tiny.py", str(checkpoint), "--out", "scores.pkl"]) == 0
+    with open(workspace / "scores.pkl", "rb") as f:
+        arrays = pickle.load(f)
+    assert [a.dtype for a in arrays] == [np.float32] * 6
+    np.testing.assert_allclose(np.stack(arrays), [s["scores"] for s in scores], rtol=1e-6)
+    capsys.readouterr()
     # infer reads one video with the test pipeline: the same best class as the test of that video
     assert run(["infer", "tiny.py", str(checkpoint), "data/demo/videos/val_0002.mp4", "--label-map",
                 "data/demo/classes.txt", "--topk", "2"]) == 0

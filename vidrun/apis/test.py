@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import sys
 import time
 from typing import Any, TextIO
@@ -74,7 +75,13 @@ def test_model(model: nn.Module, data_loader: Any, show_progress: bool = True, d
 
 
 def save_results(path: str, dataset: Any, results: list[np.ndarray]) -> None:
-    """Per-video scores as JSON: `[{"filename": ..., "label": ..., "scores": [...]}, ...]`."""
+    """Per-video scores. A `.pkl`/`.pickle` path gets what MMAction2's `tools/test.py --out` writes there: a
+    pickled list with one float32 score array a video, in the data set's order (its analysis scripts read
+    that). Any other path gets JSON, `[{"filename": ..., "label": ..., "scores": [...]}, ...]`."""
+    if path.endswith((".pkl", ".pickle")):
+        with open(path, "wb") as f:
+            pickle.dump([np.asarray(scores, dtype=np.float32) for scores in results], f)
+        return
     records = []
     for info, scores in zip(dataset.video_infos, results):
         name = info.get("filename", info.get("frame_dir"))
