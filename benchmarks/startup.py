@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "configs/demo/tsm_r18_demo.py"
 IMPORT_PROBE = ("import time; t0 = time.perf_counter(); import torch; t1 = time.perf_counter(); import {module}; "
                 "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
-FIRST_ITER = re.compile(r"^(\S+ \S+) - (?:vidrun|mmaction) - INFO - Epoch \[1\]\[1/\d+\].*?time: ([0-9.]+)", re.M)
+FIRST_ITER = re.compile(r"(\S+ \S+) - (?:vidrun|mmaction) - INFO - Epoch \[1\]\[1/\d+\].*?time: ([0-9.]+)")
 MMACTION2_RUNTIME = """
 dist_params = dict(backend='nccl')
 log_level = 'INFO'
@@ -57,8 +57,10 @@ class Tool:
 
     def environment(self, cached: bool, cache_dir: str) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-        env.update(PYTHONPYCACHEPREFIX=f"{cache_dir}/{self.name}") if cached else env.update(
-            PYTHONDONTWRITEBYTECODE="1")
+        if cached:
+            env["PYTHONPYCACHEPREFIX"] = f"{cache_dir}/{self.name}"
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
         if self.pythonpath:
             env["PYTHONPATH"] = self.pythonpath
         return env
@@ -102,7 +104,7 @@ def first_iteration(tool: Tool, env: dict, data: Path, work_dir: str) -> float:
     text, match = "", None
     for line in process.stdout:
         text += line
-        match = FIRST_ITER.search(text)
+        match = FIRST_ITER.match(line)
         if match:
             process.kill()
             break
